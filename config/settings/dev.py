@@ -1,0 +1,10 @@
+"""Local development (`make run`): DEBUG on, a throwaway secret key, console e-mail unless EMAIL_HOST is set."""
+
+import os
+
+from config.settings.base import *  # noqa: F403
+from config.settings.base import STORAGES, env_bool
+
+DEBUG = env_bool("DEBUG", True)
+SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-insecure-key-do-not-use-in-production"
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}

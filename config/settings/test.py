@@ -1,0 +1,28 @@
+"""Tests: real database (SQLite in memory, or PostgreSQL from DATABASE_URL), real task backend, strict templates."""
+
+from config.settings.base import *  # noqa: F403
+from config.settings.base import DATABASES, STORAGES, TEMPLATES
+
+DEBUG = False
+SECRET_KEY = "test-only-key-" + "x" * 50
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+EMAIL_TIMEOUT = 3
+MATTERMOST_TIMEOUT = 3
+MATTERMOST_WEBHOOK_URL = ""
+BASE_URL = "http://testserver"
+
+if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+    # pytest-django creates and drops the test database; a pool would hold connections to it.
+    DATABASES["default"]["OPTIONS"].pop("pool", None)
+
+
+class InvalidTemplateVariable(str):
+    """Fail loudly on a variable a template uses but its context does not have (les-emplois)."""
+
+    def __mod__(self, other):
+        raise AssertionError(f"Invalid template variable: {{{{ {other} }}}}")
+
+
+TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = InvalidTemplateVariable("%s")

@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from incubateur.core import views as core_views
+
+admin.site.site_header = "Administration — Incubateur de services numériques"
+admin.site.site_title = "Administration de l'Incubateur"
+admin.site.index_title = "Tableau de bord"
+
+urlpatterns = [
+    path("", include("incubateur.public.urls")),
+    path("", include("incubateur.accounts.urls")),
+    path("", include("incubateur.core.urls")),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("_perf/hello", core_views.hello, name="perf_hello"),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "incubateur.core.views.bad_request"
+handler403 = "incubateur.core.views.permission_denied"
+handler404 = "incubateur.core.views.page_not_found"
+handler500 = "incubateur.core.views.server_error"

@@ -1,0 +1,57 @@
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import UserChangeForm as BaseUserChangeForm
+
+from incubateur.accounts.models import LoginToken, User
+
+
+class UserCreationForm(forms.ModelForm):
+    """People log in by e-mail link: an account needs no password."""
+
+    class Meta:
+        model = User
+        fields = ["email", "username", "first_name", "last_name"]
+
+    def save(self, commit=True):
+        user = super().save(commit=False)
+        user.set_unusable_password()
+        if commit:
+            user.save()
+        return user
+
+
+class UserChangeForm(BaseUserChangeForm):
+    class Meta:
+        model = User
+        fields = "__all__"
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    form = UserChangeForm
+    add_form = UserCreationForm
+    ordering = ["email"]
+    list_display = ["email", "username", "first_name", "last_name", "is_incubator_staff", "is_staff", "is_active"]
+    list_filter = ["is_incubator_staff", "is_staff", "is_superuser", "is_active"]
+    search_fields = ["email", "username", "first_name", "last_name"]
+    fieldsets = [
+        (None, {"fields": ["email", "username", "password"]}),
+        ("Identité", {"fields": ["first_name", "last_name"]}),
+        ("Rôles", {"fields": ["is_active", "is_incubator_staff", "is_staff", "is_superuser", "groups"]}),
+        ("Dates", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "username", "first_name", "last_name"]})]
+    filter_horizontal = ["groups"]
+    readonly_fields = ["last_login", "date_joined"]
+
+
+@admin.register(LoginToken)
+class LoginTokenAdmin(admin.ModelAdmin):
+    list_display = ["user", "created_at", "expires_at", "used_at", "requested_from"]
+    list_select_related = ["user"]
+    search_fields = ["user__email"]
+    readonly_fields = ["user", "token_hash", "created_at", "expires_at", "used_at", "requested_from"]
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,78 @@
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_not_required
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from incubateur.accounts import services
+from incubateur.accounts.forms import LoginForm
+
+
+def client_ip(request) -> str | None:
+    # Behind a proxy, the proxy must set REMOTE_ADDR (gunicorn --forwarded-allow-ips) rather than us trusting
+    # any X-Forwarded-For header a client can forge.
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _safe_next(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return ""
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login_view(request):
+    if request.user.is_authenticated:
+        return redirect(_safe_next(request) or "accounts:account")
+    form = LoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.login_link_request(email=form.cleaned_data["email"], ip=client_ip(request))
+        # Same answer whether the address is known, unknown or rate-limited.
+        request.session["login_email"] = form.cleaned_data["email"]
+        return redirect("accounts:login_sent")
+    return render(request, "accounts/login.html", {"form": form, "next": _safe_next(request)})
+
+
+@login_not_required
+@never_cache
+def login_sent(request):
+    return render(request, "accounts/login_sent.html", {"email": request.session.get("login_email", "")})
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login_confirm(request, secret: str):
+    if request.method == "POST":
+        user = services.login_with_token(request=request, secret=secret)
+        if user is not None:
+            messages.success(request, "Vous êtes connecté.")
+            return redirect("accounts:account")
+    token = services.login_token_peek(secret=secret)
+    response = render(
+        request,
+        "accounts/login_confirm.html",
+        {"token": token},
+        status=200 if token else 410,
+    )
+    # The secret is in this page's URL: never send it to another site.
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@require_POST
+def logout_view(request):
+    services.logout_record(user=request.user)
+    logout(request)
+    messages.info(request, "Vous êtes déconnecté.")
+    return redirect("public:home")
+
+
+@never_cache
+def account(request):
+    return render(request, "accounts/account.html", {"account": request.user})

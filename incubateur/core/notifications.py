@@ -1,0 +1,201 @@
+"""Durable notifications: the outbox (`Notification` rows) and its delivery.
+
+`notify()` writes one row per recipient and channel, and the delivery task row, in the caller's
+transaction: the database is the queue, so both commit with the business change or not at all.
+The worker runs `deliver()`, which claims the row with a conditional UPDATE (at most one worker
+sends it), sends, and records the outcome; a failure is retried with exponential backoff and jitter,
+then the row is marked failed and listed for staff, who can retry it.
+"""
+
+import json
+import logging
+import random
+import urllib.error
+import urllib.request
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from incubateur.core.models import Notification, NotificationChannel, NotificationStatus
+
+logger = logging.getLogger(__name__)
+
+ERASED_BODY = "[contenu effacé après envoi]"
+
+
+class DeliveryError(Exception):
+    """A delivery attempt failed; it may succeed later."""
+
+
+def notify(
+    *,
+    kind: str,
+    subject: str,
+    body: str,
+    emails: Iterable[str] = (),
+    mattermost_channel: str | None = None,
+    mattermost_text: str | None = None,
+    sensitive: bool = False,
+    expires_at: datetime | None = None,
+) -> list[Notification]:
+    """Record notifications in the current transaction and queue their delivery with it.
+
+    `emails`: one e-mail per address. `mattermost_channel`: also post `mattermost_text` (or the
+    subject) to that channel through the incoming webhook, when one is configured.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("notify() must be called inside the transaction of the change it announces.")
+    now = timezone.now()
+    common = dict(kind=kind, sensitive=sensitive, expires_at=expires_at, created_at=now, next_attempt_at=now)
+    rows = [
+        Notification(channel=NotificationChannel.EMAIL, recipient=address, subject=subject, body=body, **common)
+        for address in dict.fromkeys(a.strip() for a in emails if a and a.strip())
+    ]
+    if mattermost_channel is not None and settings.MATTERMOST_WEBHOOK_URL:
+        rows.append(
+            Notification(
+                channel=NotificationChannel.MATTERMOST,
+                recipient=mattermost_channel or settings.MATTERMOST_DEFAULT_CHANNEL,
+                subject=subject,
+                body=mattermost_text or subject,
+                **common,
+            )
+        )
+    for row in rows:
+        row.save()
+        enqueue_delivery(row)
+    return rows
+
+
+def enqueue_delivery(notification: Notification, *, run_after: datetime | None = None) -> None:
+    from incubateur.core.tasks import deliver_notification
+
+    task = deliver_notification
+    if run_after is not None:
+        task = task.using(run_after=run_after)
+    task.enqueue(notification.pk)
+
+
+def backoff_delay(attempts: int) -> float:
+    """Seconds before the next attempt after `attempts` failed ones: 30 s · 2^(n-1), capped, ±20 % jitter."""
+    base = min(settings.NOTIFICATION_BACKOFF_BASE * 2 ** max(attempts - 1, 0), settings.NOTIFICATION_BACKOFF_CAP)
+    return base * random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not security
+
+
+def _claim(pk: int) -> bool:
+    now = timezone.now()
+    due = Notification.objects.filter(pk=pk).due(now)
+    return bool(due.update(status=NotificationStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1))
+
+
+def deliver(pk: int) -> str:
+    """Attempt the delivery of one notification. Safe to call any number of times, concurrently."""
+    if not _claim(pk):
+        return "not-due"
+    notification = Notification.objects.get(pk=pk)
+    now = timezone.now()
+    if notification.expires_at and notification.expires_at <= now:
+        Notification.objects.filter(pk=pk).update(
+            status=NotificationStatus.EXPIRED, body=ERASED_BODY if notification.sensitive else notification.body
+        )
+        return "expired"
+    try:
+        send(notification)
+    except Exception as exc:  # noqa: BLE001 - every failure of a peer is recorded and retried
+        return _record_failure(notification, exc)
+    changes = {"status": NotificationStatus.SENT, "sent_at": timezone.now(), "last_error": ""}
+    if notification.sensitive:
+        changes["body"] = ERASED_BODY
+    Notification.objects.filter(pk=pk, status=NotificationStatus.SENDING).update(**changes)
+    return "sent"
+
+
+def _record_failure(notification: Notification, exc: Exception) -> str:
+    error = f"{type(exc).__name__}: {exc}"[:2000]
+    logger.warning("Notification %s: attempt %s failed: %s", notification.pk, notification.attempts, error)
+    if notification.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
+        Notification.objects.filter(pk=notification.pk).update(status=NotificationStatus.FAILED, last_error=error)
+        return "failed"
+    next_attempt_at = timezone.now() + timedelta(seconds=backoff_delay(notification.attempts))
+    with transaction.atomic():
+        Notification.objects.filter(pk=notification.pk).update(
+            status=NotificationStatus.PENDING, next_attempt_at=next_attempt_at, last_error=error
+        )
+        enqueue_delivery(notification, run_after=next_attempt_at)
+    return "retry"
+
+
+def retry_now(notification: Notification) -> None:
+    """Staff action on a failed (or stuck) notification: one more attempt, now."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("retry_now() must run inside a transaction.")
+    now = timezone.now()
+    updated = Notification.objects.filter(
+        pk=notification.pk, status__in=[NotificationStatus.FAILED, NotificationStatus.PENDING]
+    ).update(
+        status=NotificationStatus.PENDING,
+        next_attempt_at=now,
+        # One more attempt than the budget allows, so a failure goes straight back to "failed".
+        attempts=min(notification.attempts, settings.NOTIFICATION_MAX_ATTEMPTS - 1),
+    )
+    if updated:
+        enqueue_delivery(notification)
+
+
+def sweep(now: datetime | None = None) -> int:
+    """Queue again what was left behind: a row whose task was lost, or claimed by a worker that died.
+
+    A row still pending a minute after it fell due has lost its task (the normal path runs it on time).
+    Queuing one twice is harmless: only one claim succeeds.
+    """
+    now = now or timezone.now()
+    grace = now - timedelta(seconds=60)
+    stale = Notification.objects.due(now).exclude(status=NotificationStatus.PENDING, next_attempt_at__gt=grace)
+    count = 0
+    for notification in stale.only("pk")[:500]:
+        with transaction.atomic():
+            enqueue_delivery(notification)
+        count += 1
+    return count
+
+
+# --- Channels -------------------------------------------------------------------------------------
+
+
+def send(notification: Notification) -> None:
+    if notification.channel == NotificationChannel.EMAIL:
+        send_email(notification)
+    elif notification.channel == NotificationChannel.MATTERMOST:
+        send_mattermost(notification)
+    else:  # pragma: no cover - choices guard this
+        raise DeliveryError(f"Canal inconnu : {notification.channel}")
+
+
+def send_email(notification: Notification) -> None:
+    message = EmailMessage(
+        subject=notification.subject,
+        body=notification.body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[notification.recipient],
+        headers={"Auto-Submitted": "auto-generated", "X-Incubateur-Notification": str(notification.pk)},
+        connection=get_connection(fail_silently=False, timeout=settings.EMAIL_TIMEOUT),
+    )
+    message.send()
+
+
+def send_mattermost(notification: Notification) -> None:
+    url = settings.MATTERMOST_WEBHOOK_URL
+    if not url:
+        raise DeliveryError("MATTERMOST_WEBHOOK_URL n'est pas configuré.")
+    payload = json.dumps({"text": notification.body, "channel": notification.recipient}).encode()
+    request = urllib.request.Request(url, data=payload, headers={"Content-Type": "application/json"}, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=settings.MATTERMOST_TIMEOUT) as response:  # noqa: S310
+            response.read()
+    except urllib.error.HTTPError as exc:
+        raise DeliveryError(f"Mattermost a répondu {exc.code}") from exc

@@ -1,0 +1,19 @@
+"""A fixed-window rate limit on the shared cache (the database cache: every process sees the same counts)."""
+
+import time
+
+from django.core.cache import cache
+
+
+def hit(key: str, *, limit: int, window: int) -> bool:
+    """Count one hit on `key`; True while at most `limit` hits happened in the current window."""
+    # The window is in the key: `incr` on some backends resets the expiry, the key name does not move.
+    cache_key = f"ratelimit:{key}:{int(time.time() // window)}"
+    if cache.add(cache_key, 1, timeout=window):
+        return True
+    try:
+        count = cache.incr(cache_key)
+    except ValueError:  # expired between add() and incr()
+        cache.add(cache_key, 1, timeout=window)
+        return True
+    return count <= limit

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# make run: migrate, load the organisation, then the web server and the task worker side by side.
+# One Ctrl-C stops both.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PORT="${PORT:-8000}"
+PY=.venv/bin/python
+mkdir -p var
+
+$PY manage.py migrate --no-input
+$PY manage.py createcachetable
+if $PY manage.py help load_organisation >/dev/null 2>&1; then
+  $PY manage.py load_organisation
+fi
+
+pids=()
+cleanup() {
+  trap - INT TERM EXIT
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait || true
+}
+trap cleanup INT TERM EXIT
+
+$PY manage.py db_worker --no-reload &
+pids+=($!)
+$PY manage.py runserver "127.0.0.1:${PORT}" &
+pids+=($!)
+echo "Incubateur de services numériques : http://127.0.0.1:${PORT}/ (Ctrl-C pour arrêter le site et le worker)"
+# Whichever stops first stops the other.
+wait -n

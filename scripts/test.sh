@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# make test: quality checks, the suite on SQLite, again on a throwaway PostgreSQL cluster, then the browser tests.
+# `scripts/test.sh STAGE` runs one stage: lint, sqlite, postgres, browser.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+export PYTHONDONTWRITEBYTECODE=1
+unset DATABASE_URL
+
+as_root() { [ "$(id -u)" = 0 ]; }
+
+apt_install() {
+  if ! as_root; then
+    echo "Missing $*: install it (apt-get install $*) or run as root." >&2
+    return 1
+  fi
+  if [ -z "${APT_UPDATED:-}" ]; then apt-get update -qq; APT_UPDATED=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+stage_lint() {
+  echo "== Qualité : ruff, migrations, check --deploy"
+  .venv/bin/ruff check .
+  .venv/bin/ruff format --check .
+  DJANGO_SETTINGS_MODULE=config.settings.test $PY manage.py makemigrations --check --dry-run
+  # Production settings with test values for the secrets: every deployment check must pass.
+  SECRET_KEY="check-deploy-$(head -c 48 /dev/urandom | base64 | tr -d '/+=')" ALLOWED_HOSTS=incubateur.example.org \
+    DJANGO_SETTINGS_MODULE=config.settings.production $PY manage.py check --deploy --fail-level WARNING
+}
+
+stage_sqlite() {
+  echo "== Tests sur SQLite"
+  $PY -m pytest -m "not browser" "$@"
+}
+
+PG_DIR=""
+stop_postgres() {
+  if [ -n "$PG_DIR" ] && [ -d "$PG_DIR" ]; then
+    pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate -w stop >/dev/null 2>&1 || true
+    rm -rf "$PG_DIR"
+    PG_DIR=""
+  fi
+}
+
+pg_as() {
+  if as_root; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+start_postgres() {
+  PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1 || true)"
+  if [ -z "$PG_BIN" ] || [ ! -x "$PG_BIN/initdb" ]; then
+    if command -v initdb >/dev/null 2>&1; then
+      PG_BIN="$(dirname "$(command -v initdb)")"
+    else
+      apt_install postgresql
+      PG_BIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n1)"
+    fi
+  fi
+  PG_DIR="$(mktemp -d /tmp/incubateur-pg.XXXXXX)"
+  if as_root; then chown postgres: "$PG_DIR"; fi
+  local port
+  port="$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  pg_as "$PG_BIN/initdb" -D "$PG_DIR/data" -A trust -U postgres -E UTF8 --locale=C.UTF-8 >/dev/null
+  pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w \
+    -o "-p $port -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off" start >/dev/null
+  export DATABASE_URL="postgres://postgres@127.0.0.1:$port/incubateur"
+  echo "PostgreSQL jetable sur le port $port ($PG_DIR)"
+}
+
+stage_postgres() {
+  echo "== Tests sur PostgreSQL"
+  trap stop_postgres EXIT
+  start_postgres
+  $PY -m pytest -m "not browser" "$@"
+  stop_postgres
+  unset DATABASE_URL
+  trap - EXIT
+}
+
+stage_browser() {
+  echo "== Tests dans Chromium"
+  if [ ! -x /usr/bin/chromium ]; then apt_install chromium; fi
+  $PY -m pytest -m browser "$@"
+}
+
+stage="${1:-all}"
+[ $# -gt 0 ] && shift
+case "$stage" in
+  lint) stage_lint ;;
+  sqlite) stage_sqlite "$@" ;;
+  postgres) stage_postgres "$@" ;;
+  browser) stage_browser "$@" ;;
+  all)
+    stage_lint
+    stage_sqlite
+    stage_postgres
+    stage_browser
+    echo "== Toutes les étapes sont passées."
+    ;;
+  *) echo "Unknown stage: $stage (lint, sqlite, postgres, browser)" >&2; exit 2 ;;
+esac

@@ -1,0 +1,104 @@
+import socket
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from tests.utils import free_port
+
+
+def pytest_collection_modifyitems(config, items):
+    # Every test may use the database (les-emplois): no test silently skips its queries.
+    for item in items:
+        if "browser" not in item.keywords:
+            item.add_marker(pytest.mark.django_db)
+
+
+# --- No outbound network: only loopback ----------------------------------------------------------
+
+_real_connect = socket.socket.connect
+
+
+def _guarded_connect(self, address):
+    host = address[0] if isinstance(address, tuple) else address
+    if isinstance(host, str) and self.family in (socket.AF_INET, socket.AF_INET6):
+        if not (host.startswith("127.") or host in ("::1", "localhost")):
+            raise OSError(f"Outbound network is blocked in tests (tried {address!r}).")
+    return _real_connect(self, address)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _block_outbound_network():
+    socket.socket.connect = _guarded_connect
+    yield
+    socket.socket.connect = _real_connect
+
+
+# --- A real SMTP server --------------------------------------------------------------------------
+
+
+@dataclass
+class SMTPRecorder:
+    """aiosmtpd handler that keeps what it receives, or refuses it with a given reply."""
+
+    messages: list[EmailMessage] = field(default_factory=list)
+    reply: str | None = None  # e.g. "421 Service not available": refuse every message
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.reply:
+            return self.reply
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 Message accepted for delivery"
+
+
+class SMTPServer:
+    def __init__(self, port: int | None = None):
+        self.port = port or free_port()
+        self.handler = SMTPRecorder()
+        self.controller = None
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        return self.handler.messages
+
+    def start(self):
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+        return self
+
+    def stop(self):
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on loopback, and Django configured to send to it."""
+    server = SMTPServer().start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = server.port
+    settings.EMAIL_USE_TLS = False
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp_port(settings):
+    """A port for an SMTP server that is not running yet (the test starts it when it wants)."""
+    port = free_port()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_USE_TLS = False
+    return port
+
+
+@pytest.fixture
+def mattermost(settings, httpserver):
+    """A real HTTP peer standing in for the Mattermost incoming webhook."""
+    settings.MATTERMOST_WEBHOOK_URL = httpserver.url_for("/hooks/incubateur")
+    return httpserver

@@ -1,0 +1,53 @@
+"""Test helpers shared by every app's tests."""
+
+import socket
+from datetime import datetime
+
+from django.utils import timezone
+from django_tasks_db.management.commands import db_worker
+from django_tasks_db.models import DBTaskResult, get_date_max
+
+from incubateur.core.models import Notification, NotificationStatus
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def fast_forward() -> None:
+    """Make what is scheduled for later due now, as if the time had passed (retries, backoff)."""
+    now = timezone.now()
+    DBTaskResult.objects.filter(status="READY", run_after__gt=now, run_after__lt=get_date_max()).update(run_after=now)
+    Notification.objects.filter(status=NotificationStatus.PENDING, next_attempt_at__gt=now).update(next_attempt_at=now)
+
+
+def run_tasks(*, limit: int = 100) -> int:
+    """Run the tasks that are ready, as `manage.py db_worker --batch` does, inside the test's transaction.
+
+    Returns the number of tasks run.
+    """
+    worker = db_worker.Worker(
+        queue_names=["*"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="test-worker",
+        excluded_queue_names=[],
+    )
+    count = 0
+    for _ in range(limit):
+        task_result = DBTaskResult.objects.ready().filter(backend_name="default").first()
+        if task_result is None:
+            break
+        task_result.claim(worker.worker_id)
+        worker.run_task(task_result)
+        count += 1
+    return count
+
+
+def later(**kwargs) -> datetime:
+    return timezone.now() + timezone.timedelta(**kwargs)
