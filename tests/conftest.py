@@ -12,7 +12,7 @@ from tests.utils import free_port
 def pytest_collection_modifyitems(config, items):
     # Every test may use the database (les-emplois): no test silently skips its queries.
     for item in items:
-        if "browser" not in item.keywords:
+        if "browser" not in item.keywords and item.get_closest_marker("django_db") is None:
             item.add_marker(pytest.mark.django_db)
 
 

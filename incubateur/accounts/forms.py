@@ -1,8 +1,9 @@
 from django import forms
-from dsfr.forms import DsfrBaseForm
+
+from incubateur.ui.forms import BaseForm
 
 
-class LoginForm(DsfrBaseForm):
+class LoginForm(BaseForm):
     email = forms.EmailField(
         label="Adresse e-mail",
         help_text="Format attendu : prenom.nom@beta.gouv.fr",

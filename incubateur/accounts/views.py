@@ -34,6 +34,8 @@ def login_view(request):
         services.login_link_request(email=form.cleaned_data["email"], ip=client_ip(request))
         # Same answer whether the address is known, unknown or rate-limited.
         request.session["login_email"] = form.cleaned_data["email"]
+        # Where to go once logged in, when the link is opened in this same browser.
+        request.session["login_next"] = _safe_next(request)
         return redirect("accounts:login_sent")
     return render(request, "accounts/login.html", {"form": form, "next": _safe_next(request)})
 
@@ -52,7 +54,10 @@ def login_confirm(request, secret: str):
         user = services.login_with_token(request=request, secret=secret)
         if user is not None:
             messages.success(request, "Vous êtes connecté.")
-            return redirect("accounts:account")
+            target = request.session.pop("login_next", "")
+            if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+                target = ""
+            return redirect(target or "accounts:account")
     token = services.login_token_peek(secret=secret)
     response = render(
         request,

@@ -54,7 +54,7 @@ def notify(
     common = dict(kind=kind, sensitive=sensitive, expires_at=expires_at, created_at=now, next_attempt_at=now)
     rows = [
         Notification(channel=NotificationChannel.EMAIL, recipient=address, subject=subject, body=body, **common)
-        for address in dict.fromkeys(a.strip() for a in emails if a and a.strip())
+        for address in dict.fromkeys(a.strip().lower() for a in emails if a and a.strip())
     ]
     if mattermost_channel is not None and settings.MATTERMOST_WEBHOOK_URL:
         rows.append(

@@ -1,0 +1,69 @@
+"""The access matrix: every route × every role → the expected status.
+
+Each app adds its rows to ROWS (one `Row` per route name). `test_access_matrix.py` checks every row and
+fails when a route of the project has none.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from incubateur.core.roles import Role
+
+ANON, MEMBER, STAFF, ADMIN = Role.ANONYMOUS, Role.MEMBER, Role.STAFF, Role.ADMIN
+LOGIN = "login"  # anonymous sent to the login page (302 to /connexion/?next=…)
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str  # URL name, e.g. "core:journal"
+    expected: dict[Role, int | str]  # status code for each role, or LOGIN
+    method: str = "get"
+    # Builds the URL from a `world` of objects (used for routes with parameters).
+    url: Callable[[dict], str] | None = None
+    data: dict = field(default_factory=dict)
+
+    def __hash__(self):
+        return hash((self.name, self.method))
+
+
+def everyone(status: int) -> dict[Role, int | str]:
+    return {ANON: status, MEMBER: status, STAFF: status, ADMIN: status}
+
+
+def logged_in(status: int, *, staff: int | None = None) -> dict[Role, int | str]:
+    staff = status if staff is None else staff
+    return {ANON: LOGIN, MEMBER: status, STAFF: staff, ADMIN: staff}
+
+
+def staff_only(status: int) -> dict[Role, int | str]:
+    return {ANON: LOGIN, MEMBER: 404, STAFF: status, ADMIN: status}
+
+
+ROWS: list[Row] = [
+    # public
+    Row("public:home", everyone(200)),
+    Row("public:accessibility", everyone(200)),
+    Row("public:legal", everyone(200)),
+    Row("public:privacy", everyone(200)),
+    Row("public:sitemap", everyone(200)),
+    Row("healthz", everyone(200)),
+    Row("perf_hello", everyone(200)),
+    # accounts
+    Row("accounts:login", {ANON: 200, MEMBER: 302, STAFF: 302, ADMIN: 302}),
+    Row("accounts:login_sent", everyone(200)),
+    Row("accounts:login_confirm", everyone(410), url=lambda world: f"/connexion/lien/{'x' * 43}/"),
+    Row("accounts:logout", logged_in(302), method="post"),
+    Row("accounts:account", logged_in(200)),
+    # core (staff pages)
+    Row("core:journal", staff_only(200)),
+    Row("core:notifications", staff_only(200)),
+    Row(
+        "core:notification_retry",
+        staff_only(302),
+        method="post",
+        url=lambda world: f"/equipe/notifications/{world['notification'].pk}/renvoyer/",
+    ),
+]
+
+# Routes that the matrix does not own: Django's admin has its own permission system (is_staff), tested apart.
+EXEMPT_NAMESPACES = {"admin"}
