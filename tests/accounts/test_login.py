@@ -1,0 +1,173 @@
+import re
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import SESSION_KEY
+from django.utils import timezone
+
+from incubateur.accounts.models import LoginToken, User
+from incubateur.core.models import JournalEntry, Notification
+from tests.factories import UserFactory
+from tests.utils import run_tasks
+
+LINK = re.compile(r"http://testserver(/connexion/lien/[^/\s]+/)")
+
+
+def request_link(client, email, **extra):
+    return client.post("/connexion/", {"email": email}, **extra)
+
+
+def link_from(message) -> str:
+    return LINK.search(message.get_content()).group(1)
+
+
+@pytest.fixture
+def paul():
+    return UserFactory(email="paul.burgun@beta.gouv.fr", first_name="Paul", last_name="Burgun")
+
+
+def test_the_answer_is_the_same_for_known_and_unknown_addresses(client, paul, smtp_server):
+    known = request_link(client, "paul.burgun@beta.gouv.fr")
+    unknown = request_link(client, "personne@beta.gouv.fr")
+    assert known.status_code == unknown.status_code == 302
+    assert known["Location"] == unknown["Location"] == "/connexion/envoye/"
+    page = client.get("/connexion/envoye/").content.decode()
+    assert "Si un compte existe pour l'adresse" in page
+    run_tasks()
+    assert [m["To"] for m in smtp_server.messages] == ["paul.burgun@beta.gouv.fr"]
+
+
+def test_invalid_address_gets_an_error_next_to_the_field(client):
+    response = client.post("/connexion/", {"email": "pas-une-adresse"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Saisissez une adresse e-mail valide" in html
+    assert 'aria-describedby="id_email-desc-error"' in html or "fr-input-group--error" in html
+
+
+def test_full_login_journey_with_a_single_use_link(client, paul, smtp_server):
+    request_link(client, "Paul.Burgun@Beta.gouv.fr ")  # case and spaces do not matter
+    run_tasks()
+    [message] = smtp_server.messages
+    assert message["Subject"].strip() == "Votre lien de connexion à l'Incubateur de services numériques"
+    path = link_from(message)
+
+    # Following the link (a mail scanner does that) neither uses nor burns it.
+    for _ in range(3):
+        page = client.get(path)
+        assert page.status_code == 200
+        assert "Confirmer la connexion" in page.content.decode()
+        assert page["Referrer-Policy"] == "no-referrer"
+    assert SESSION_KEY not in client.session
+
+    response = client.post(path)
+    assert response.status_code == 302
+    assert response["Location"] == "/mon-compte/"
+    assert client.session[SESSION_KEY] == str(paul.pk)
+    account = client.get("/mon-compte/").content.decode()
+    assert "paul.burgun@beta.gouv.fr" in account
+    assert "Membre de la communauté" in account
+
+    # Used once: a second use, from any browser, is refused.
+    client.post("/deconnexion/")
+    assert SESSION_KEY not in client.session
+    again = client.post(path)
+    assert again.status_code == 410
+    assert "Ce lien n'est plus valable" in again.content.decode()
+    assert SESSION_KEY not in client.session
+
+    actions = list(JournalEntry.objects.order_by("pk").values_list("action", flat=True))
+    assert actions == ["accounts.login_link_sent", "accounts.login", "accounts.logout"]
+
+
+def test_only_the_hash_of_the_link_is_stored(client, paul, smtp_server):
+    request_link(client, paul.email)
+    run_tasks()
+    secret = link_from(smtp_server.messages[0]).split("/")[-2]
+    token = LoginToken.objects.get()
+    assert token.token_hash == LoginToken.hash(secret)
+    assert secret not in token.token_hash
+    # The outbox row that carried it is erased once sent.
+    assert secret not in Notification.objects.get().body
+
+
+def test_the_link_expires_after_15_minutes(client, paul, smtp_server):
+    request_link(client, paul.email)
+    run_tasks()
+    path = link_from(smtp_server.messages[0])
+    token = LoginToken.objects.get()
+    assert token.expires_at - token.created_at == timedelta(minutes=15)
+    LoginToken.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert client.get(path).status_code == 410
+    assert client.post(path).status_code == 410
+    assert SESSION_KEY not in client.session
+
+
+def test_an_inactive_account_cannot_log_in(client, paul, smtp_server):
+    request_link(client, paul.email)
+    run_tasks()
+    User.objects.filter(pk=paul.pk).update(is_active=False)
+    assert client.post(link_from(smtp_server.messages[0])).status_code == 410
+    # and gets no link at all
+    request_link(client, paul.email)
+    run_tasks()
+    assert len(smtp_server.messages) == 1
+
+
+def test_a_forged_link_is_refused(client, paul):
+    assert client.post("/connexion/lien/" + "A" * 43 + "/").status_code == 410
+
+
+def test_rate_limit_per_address(client, paul, settings):
+    settings.LOGIN_RATE_LIMIT_PER_EMAIL = (3, 900)
+    for _ in range(5):
+        assert request_link(client, paul.email)["Location"] == "/connexion/envoye/"
+    assert LoginToken.objects.count() == 3
+
+
+def test_rate_limit_per_ip(client, settings):
+    settings.LOGIN_RATE_LIMIT_PER_IP = (4, 900)
+    users = UserFactory.create_batch(6)
+    for user in users:
+        request_link(client, user.email, REMOTE_ADDR="203.0.113.7")
+    assert LoginToken.objects.count() == 4
+    # Another address is not affected.
+    request_link(client, users[-1].email, REMOTE_ADDR="203.0.113.8")
+    assert LoginToken.objects.count() == 5
+
+
+def test_login_returns_to_the_page_asked_for(client, paul, smtp_server):
+    response = client.get("/equipe/journal/")
+    assert response["Location"] == "/connexion/?next=/equipe/journal/"
+    client.post("/connexion/?next=/equipe/journal/", {"email": paul.email, "next": "/equipe/journal/"})
+    run_tasks()
+    assert client.post(link_from(smtp_server.messages[0]))["Location"] == "/equipe/journal/"
+
+
+def test_login_ignores_a_next_to_another_site(client, paul, smtp_server):
+    client.post("/connexion/", {"email": paul.email, "next": "https://evil.example.org/"})
+    run_tasks()
+    assert client.post(link_from(smtp_server.messages[0]))["Location"] == "/mon-compte/"
+
+
+def test_logout_needs_a_post(client, paul):
+    client.force_login(paul)
+    assert client.get("/deconnexion/").status_code == 405
+    assert SESSION_KEY in client.session
+
+
+def test_a_logged_in_user_visiting_the_login_page_goes_to_their_account(client, paul):
+    client.force_login(paul)
+    assert client.get("/connexion/")["Location"] == "/mon-compte/"
+
+
+def test_sessions_expire(settings):
+    assert settings.SESSION_COOKIE_AGE == 12 * 3600
+
+
+def test_createsuperuser_makes_an_administrator():
+    admin = User.objects.create_superuser(email="Admin@Beta.gouv.fr", password="x" * 20)
+    assert admin.email == "admin@beta.gouv.fr"
+    assert admin.role.name == "ADMIN"
+    assert admin.check_password("x" * 20)
+    assert not User.objects.create_user(email="membre@beta.gouv.fr").has_usable_password()

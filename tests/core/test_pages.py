@@ -1,0 +1,128 @@
+import json
+import os
+import subprocess
+import sys
+from datetime import timedelta
+
+import pytest
+from django.conf import settings as django_settings
+from django.test import Client
+from django.utils import timezone
+
+from incubateur.core.models import WorkerHeartbeat
+from tests.factories import UserFactory
+from tests.utils import free_port
+
+
+@pytest.fixture
+def failing_client(settings):
+    settings.ROOT_URLCONF = "tests.core.urls_for_errors"
+    return Client(raise_request_exception=False)
+
+
+def test_404_is_a_dsfr_page(client):
+    response = client.get("/cette-page-n-existe-pas/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "<h1>Page introuvable</h1>" in html
+    assert 'class="fr-header"' in html
+    assert "Erreur 404" in html
+
+
+def test_403_is_a_dsfr_page(failing_client):
+    response = failing_client.get("/_test/forbidden")
+    assert response.status_code == 403
+    assert "<h1>Accès refusé</h1>" in response.content.decode()
+
+
+def test_500_renders_without_touching_the_database(failing_client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = failing_client.get("/_test/boom")
+    assert response.status_code == 500
+    html = response.content.decode()
+    assert "<h1>Erreur inattendue</h1>" in html
+    assert 'class="fr-footer"' in html
+
+
+def test_a_database_error_answers_503_without_touching_the_database(failing_client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = failing_client.get("/_test/database")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    assert "Service momentanément indisponible" in response.content.decode()
+
+
+def test_csrf_failure_is_explained(client):
+    csrf_client = Client(enforce_csrf_checks=True)
+    response = csrf_client.post("/connexion/", {"email": "a@example.org"})
+    assert response.status_code == 403
+    assert "Formulaire expiré" in response.content.decode()
+
+
+def test_healthz_reports_a_stale_worker_then_a_live_one(client):
+    assert client.get("/healthz").json() == {"status": "ok", "database": "ok", "worker": "stale"}
+    WorkerHeartbeat.objects.create(worker_id="w1", beat_at=timezone.now() - timedelta(minutes=10))
+    assert client.get("/healthz").json()["worker"] == "stale"
+    WorkerHeartbeat.objects.create(worker_id="w2", beat_at=timezone.now())
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "worker": "ok"}
+    assert "no-cache" in response["Cache-Control"]
+
+
+def _django(code: str, **env) -> subprocess.CompletedProcess:
+    """Run Python code in a fresh Django process (for settings that only apply at start-up)."""
+    environment = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SECRET_KEY")}
+    environment.update(env)
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=django_settings.BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+HEALTHZ = """
+import django, json
+django.setup()
+from django.test import Client
+response = Client(SERVER_NAME="127.0.0.1").get("/healthz")
+print(json.dumps({"status": response.status_code, "body": response.json()}))
+"""
+
+
+def test_healthz_answers_503_when_the_database_is_unreachable():
+    result = _django(
+        HEALTHZ,
+        DJANGO_SETTINGS_MODULE="config.settings.test",
+        DATABASE_URL=f"postgres://nobody@127.0.0.1:{free_port()}/nothing",
+        DB_CONNECT_TIMEOUT="2",
+    )
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout.strip().splitlines()[-1])
+    assert answer == {"status": 503, "body": {"status": "error", "database": "error", "worker": "unknown"}}
+
+
+def test_production_settings_refuse_to_start_without_a_secret_key():
+    result = _django("import django; django.setup()", DJANGO_SETTINGS_MODULE="config.settings.production")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_security_headers(client):
+    response = client.get("/")
+    csp = response["Content-Security-Policy"]
+    for directive in ["default-src 'self'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"]:
+        assert directive in csp
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Referrer-Policy"] == "same-origin"
+
+
+def test_staff_navigation_is_shown_to_staff_only(client):
+    client.force_login(UserFactory())
+    assert "/equipe/journal/" not in client.get("/").content.decode()
+    client.force_login(UserFactory(staff=True))
+    assert "/equipe/journal/" in client.get("/").content.decode()
