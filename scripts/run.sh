@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT="${PORT:-8000}"
+# Links in e-mails point at this server unless told otherwise.
+export BASE_URL="${BASE_URL:-http://127.0.0.1:${PORT}}"
 PY=.venv/bin/python
 mkdir -p var
 

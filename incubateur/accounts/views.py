@@ -66,7 +66,7 @@ def login_confirm(request, secret: str):
         status=200 if token else 410,
     )
     # The secret is in this page's URL: never send it to another site.
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
