@@ -57,7 +57,7 @@ def test_full_login_journey_with_a_single_use_link(client, paul, smtp_server):
         page = client.get(path)
         assert page.status_code == 200
         assert "Confirmer la connexion" in page.content.decode()
-        assert page["Referrer-Policy"] == "no-referrer"
+        assert page["Referrer-Policy"] == "same-origin"
     assert SESSION_KEY not in client.session
 
     response = client.post(path)
