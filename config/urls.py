@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from config.api import urls as api_urls
 from incubateur.core import views as core_views
 
 admin.site.site_header = "Administration — Incubateur de services numériques"
@@ -11,6 +12,8 @@ urlpatterns = [
     path("", include("incubateur.public.urls")),
     path("", include("incubateur.accounts.urls")),
     path("", include("incubateur.core.urls")),
+    path("", include("incubateur.organisation.urls")),
+    path("api/v1/", api_urls()),
     path("healthz", core_views.healthz, name="healthz"),
     path("_perf/hello", core_views.hello, name="perf_hello"),
     path("admin/", admin.site.urls),

@@ -57,6 +57,31 @@ ROWS: list[Row] = [
     # core (staff pages)
     Row("core:journal", staff_only(200)),
     Row("core:notifications", staff_only(200)),
+    # organisation
+    Row("organisation:who_does_what", everyone(200)),
+    Row("organisation:manage", staff_only(200)),
+    Row(
+        "organisation:portfolio_edit",
+        staff_only(200),
+        url=lambda world: f"/equipe/organisation/portefeuilles/{world['portfolio'].slug}/",
+    ),
+    Row(
+        "organisation:position_add",
+        staff_only(200),
+        url=lambda world: f"/equipe/organisation/poles/{world['pole'].slug}/ajouter/",
+    ),
+    Row(
+        "organisation:position_end",
+        staff_only(200),
+        url=lambda world: f"/equipe/organisation/postes/{world['position'].pk}/terminer/",
+    ),
+    # API v1 (public, read-only)
+    Row("api-v1:openapi-json", everyone(200)),
+    Row("api-v1:openapi-view", everyone(200)),
+    Row("api-v1:api-root", everyone(404)),  # django-ninja answers 404 on the bare root outside DEBUG
+    Row("api-v1:organisation", everyone(200)),
+    Row("api-v1:search", everyone(200)),
+    Row("api-v1:contact", everyone(200)),
     Row(
         "core:notification_retry",
         staff_only(302),

@@ -28,10 +28,15 @@ def test_every_route_has_a_row_in_the_access_matrix():
 def world():
     from incubateur.core.models import Notification
 
+    from incubateur.organisation.models import Pole, Portfolio, Position
+
     notification = Notification.objects.create(
         kind="test", channel="email", recipient="x@example.org", subject="Test", body="…", status="failed"
     )
-    return {"notification": notification}
+    pole = Pole.objects.create(slug="animation", name="Le Pôle Animation et Expertises")
+    position = Position.objects.create(pole=pole, person=UserFactory(staff=True), title="Animatrice")
+    portfolio = Portfolio.objects.create(slug="justice", label="Justice", ministries=["justice"])
+    return {"notification": notification, "pole": pole, "position": position, "portfolio": portfolio}
 
 
 def _client_for(role) -> Client:

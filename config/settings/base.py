@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "widget_tweaks",
     "dsfr",
     "csp",
+    "ninja",
     "django_tasks",
     # core comes before django_tasks_db so that its `db_worker` (the same worker plus a heartbeat and
     # the notification sweep) is the one `manage.py db_worker` runs.
@@ -48,6 +49,7 @@ INSTALLED_APPS = [
     "incubateur.ui",
     "incubateur.accounts",
     "incubateur.public",
+    "incubateur.organisation",
 ]
 
 MIDDLEWARE = [

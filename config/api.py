@@ -1,0 +1,36 @@
+"""The JSON API `/api/v1/` (django-ninja). Each app adds its router; OpenAPI at /api/v1/openapi.json."""
+
+from django.urls import URLPattern, URLResolver
+from ninja import NinjaAPI
+from ninja.errors import ValidationError
+
+api = NinjaAPI(
+    title="API de l'Incubateur de services numériques",
+    version="1",
+    description="Données publiques de l'Incubateur de services numériques (DINUM).",
+    urls_namespace="api-v1",
+)
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request, exc: ValidationError):
+    # Bad input is a 400 with the details of each field (not 422).
+    return api.create_response(request, {"detail": exc.errors}, status=400)
+
+
+api.add_router("/organisation", "incubateur.organisation.api.router")
+
+
+def _open(patterns):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            _open(pattern.url_patterns)
+        elif isinstance(pattern, URLPattern):
+            # The API is not behind LoginRequiredMiddleware: each operation declares its own `auth`.
+            pattern.callback.login_required = False
+
+
+def urls():
+    patterns, app_name, namespace = api.urls
+    _open(patterns)
+    return patterns, app_name, namespace
