@@ -11,9 +11,9 @@ mkdir -p var
 
 $PY manage.py migrate --no-input
 $PY manage.py createcachetable
-if $PY manage.py help load_organisation >/dev/null 2>&1; then
-  $PY manage.py load_organisation
-fi
+# The first run loads data/organisation.yaml; later runs keep what staff changed online
+# (`manage.py load_organisation` makes the database say what the file says again).
+$PY manage.py load_organisation --if-empty
 
 pids=()
 cleanup() {

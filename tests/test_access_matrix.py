@@ -27,7 +27,6 @@ def test_every_route_has_a_row_in_the_access_matrix():
 @pytest.fixture
 def world():
     from incubateur.core.models import Notification
-
     from incubateur.organisation.models import Pole, Portfolio, Position
 
     notification = Notification.objects.create(

@@ -135,13 +135,32 @@ class _Checker:
             self.problem(where, f"« {value} » n'est pas une adresse web valide")
 
 
+class _SafeLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, whose value errors (`2024-13-01`, `!!int abc`) become YAML errors at their line."""
+
+    def construct_object(self, node, deep=False):
+        try:
+            return super().construct_object(node, deep=deep)
+        except ValueError as exc:
+            raise yaml.constructor.ConstructorError(None, None, f"valeur illisible ({exc})", node.start_mark) from exc
+
+
 def parse(text: str, path: str | Path = "organisation.yaml") -> OrganisationData:
     try:
-        raw = yaml.safe_load(text)
+        raw = yaml.load(text, Loader=_SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = f" (ligne {mark.line + 1})" if mark else ""
-        raise OrganisationFileError(path, [f"YAML invalide{line} : {getattr(exc, 'problem', exc)}"]) from exc
+        if mark is not None:
+            line = f" (ligne {mark.line + 1})"
+        elif isinstance(exc, yaml.reader.ReaderError):  # a forbidden character: it knows its position only
+            newlines = text[: exc.position].count("\n")
+            line = f" (ligne {newlines + 1})"
+        else:
+            line = ""
+        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())  # one line per problem
+        raise OrganisationFileError(path, [f"YAML invalide{line} : {problem}"]) from exc
+    except RecursionError as exc:
+        raise OrganisationFileError(path, ["YAML invalide : trop de niveaux imbriqués"]) from exc
     c = _Checker()
     root = c.mapping(raw, "(fichier)")
 
@@ -172,7 +191,7 @@ def parse(text: str, path: str | Path = "organisation.yaml") -> OrganisationData
         where = f"people[{i}] ({username})" if username else f"people[{i}]"
         if username and not USERNAME.match(username):
             c.problem(f"{where}.username", "identifiant attendu au format prenom.nom (minuscules, sans accents)")
-        if username in usernames:
+        if username and username in usernames:
             c.problem(f"{where}.username", "cette personne est déjà dans la liste")
         usernames.add(username)
         email = c.text(entry, "email", where, required=False) or None
@@ -199,7 +218,7 @@ def parse(text: str, path: str | Path = "organisation.yaml") -> OrganisationData
         where = f"poles[{i}] ({slug})" if slug else f"poles[{i}]"
         if slug and not SLUG.match(slug):
             c.problem(f"{where}.slug", "identifiant attendu en minuscules et tirets")
-        if slug in slugs:
+        if slug and slug in slugs:
             c.problem(f"{where}.slug", "ce pôle est déjà dans la liste")
         slugs.add(slug)
         positions = []
@@ -240,7 +259,7 @@ def parse(text: str, path: str | Path = "organisation.yaml") -> OrganisationData
         where = f"portfolios[{i}] ({slug})" if slug else f"portfolios[{i}]"
         if slug and not SLUG.match(slug):
             c.problem(f"{where}.slug", "identifiant attendu en minuscules et tirets")
-        if slug in portfolio_slugs:
+        if slug and slug in portfolio_slugs:
             c.problem(f"{where}.slug", "ce portefeuille est déjà dans la liste")
         portfolio_slugs.add(slug)
         manager = c.text(entry, "manager", where, required=False) or None

@@ -179,6 +179,8 @@ def organisation_load(*, data: OrganisationData, by=None, source: str = "") -> L
             moved = portfolio.manager_id != (manager.pk if manager else None)
             (report.updated if changed or moved else report.unchanged)["portefeuilles"] += 1
         if portfolio.manager_id != (manager.pk if manager else None):
+            # The previous manager's position ends there, before the loop below sees current positions.
+            report.ended["postes"] += Position.objects.current(today).filter(portfolio=portfolio).count()
             started = _set_manager(portfolio, manager, by=by)
             if started is not None:
                 fresh.add(started.pk)

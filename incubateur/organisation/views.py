@@ -76,6 +76,6 @@ def position_end(request, pk: int):
     )
     if request.method == "POST":
         services.position_end(position=position, by=request.user)
-        messages.success(request, f"{position.person} ne fait plus partie de {position.pole.name}.")
+        messages.success(request, f"{position.person} a quitté {position.pole.name}.")
         return redirect("organisation:manage")
     return render(request, "organisation/position_end.html", {"position": position})

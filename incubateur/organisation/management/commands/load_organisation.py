@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from incubateur.organisation import loader, services
+from incubateur.organisation.models import Department
 
 DEFAULT_FILE = Path(settings.BASE_DIR) / "data" / "organisation.yaml"
 
@@ -13,8 +14,17 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", nargs="?", default=str(DEFAULT_FILE))
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Ne charger que si aucune organisation n'est enregistrée (make run : ne pas écraser les "
+            "changements faits en ligne).",
+        )
 
-    def handle(self, *args, file: str, **options):
+    def handle(self, *args, file: str, if_empty: bool, **options):
+        if if_empty and Department.objects.exists():
+            self.stdout.write("Organisation déjà chargée : rien à faire (sans --if-empty, le fichier fait foi).")
+            return
         try:
             data = loader.load(file)
         except loader.OrganisationFileError as exc:

@@ -1,0 +1,30 @@
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+
+
+@pytest.fixture
+def organisation() -> str:
+    """The real data/organisation.yaml, loaded as `manage.py load_organisation` does; returns its report."""
+    out = StringIO()
+    call_command("load_organisation", stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def organisation_for_the_module(django_db_setup, django_db_blocker):
+    """The real organisation, loaded once for a module of read tests, in a transaction rolled back at its end.
+
+    Each test runs in its own savepoint inside it (pytest-django's `db`): what a test writes is undone.
+    """
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("load_organisation", stdout=StringIO())
+        yield
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def loaded(organisation_for_the_module, db) -> None:
+    """Use in a module of read tests: `pytestmark = pytest.mark.usefixtures("loaded")`."""
