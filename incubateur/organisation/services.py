@@ -52,20 +52,27 @@ class LoadReport:
         return out
 
 
+def _apply(obj, values: dict) -> bool:
+    """Set the fields of `obj` that differ from `values` and save only those. True when something changed."""
+    changed = [k for k, v in values.items() if getattr(obj, k) != v]
+    for k in changed:
+        setattr(obj, k, values[k])
+    if changed:
+        obj.save(update_fields=changed)
+    return bool(changed)
+
+
+def _count(report: LoadReport, kind: str, changed: bool) -> None:
+    (report.updated if changed else report.unchanged)[kind] += 1
+
+
 def _upsert(model, lookup: dict, values: dict, report: LoadReport, kind: str):
     obj = model.objects.filter(**lookup).first()
     if obj is None:
         obj = model.objects.create(**lookup, **values)
         report.created[kind] += 1
         return obj, True
-    changed = [k for k, v in values.items() if getattr(obj, k) != v]
-    if changed:
-        for k in changed:
-            setattr(obj, k, values[k])
-        obj.save(update_fields=changed)
-        report.updated[kind] += 1
-    else:
-        report.unchanged[kind] += 1
+    _count(report, kind, _apply(obj, values))
     return obj, False
 
 
@@ -124,14 +131,7 @@ def _person(username: str, *, first_name: str, last_name: str, email: str | None
     values = {"username": username, "first_name": first_name, "last_name": last_name}
     if email:
         values["email"] = email.lower()
-    changed = [k for k, v in values.items() if getattr(user, k) != v]
-    if changed:
-        for k in changed:
-            setattr(user, k, values[k])
-        user.save(update_fields=changed)
-        report.updated["personnes"] += 1
-    else:
-        report.unchanged["personnes"] += 1
+    _count(report, "personnes", _apply(user, values))
     return user
 
 
@@ -171,13 +171,9 @@ def organisation_load(*, data: OrganisationData, by=None, source: str = "") -> L
             portfolio = Portfolio.objects.create(slug=item.slug, **values)
             report.created["portefeuilles"] += 1
         else:
-            changed = [k for k, v in values.items() if getattr(portfolio, k) != v]
-            for k in changed:
-                setattr(portfolio, k, values[k])
-            if changed:
-                portfolio.save(update_fields=changed)
+            changed = _apply(portfolio, values)
             moved = portfolio.manager_id != (manager.pk if manager else None)
-            (report.updated if changed or moved else report.unchanged)["portefeuilles"] += 1
+            _count(report, "portefeuilles", changed or moved)
         if portfolio.manager_id != (manager.pk if manager else None):
             # The previous manager's position ends there, before the loop below sees current positions.
             report.ended["postes"] += Position.objects.current(today).filter(portfolio=portfolio).count()
@@ -203,15 +199,7 @@ def organisation_load(*, data: OrganisationData, by=None, source: str = "") -> L
             continue
         seen.add(key)
         title, lead, order = wanted[key]
-        values = {"title": title, "is_lead": lead, "order": order}
-        changed = [k for k, v in values.items() if getattr(position, k) != v]
-        if changed:
-            for k in changed:
-                setattr(position, k, values[k])
-            position.save(update_fields=changed)
-            report.updated["postes"] += 1
-        else:
-            report.unchanged["postes"] += 1
+        _count(report, "postes", _apply(position, {"title": title, "is_lead": lead, "order": order}))
     for key, (title, lead, order) in wanted.items():
         if key in seen:
             continue
@@ -246,11 +234,7 @@ def organisation_load(*, data: OrganisationData, by=None, source: str = "") -> L
     if department is None:
         Department.objects.create(**values)
     else:
-        changed = [k for k, v in values.items() if getattr(department, k) != v]
-        for k in changed:
-            setattr(department, k, values[k])
-        if changed:
-            department.save(update_fields=changed)
+        _apply(department, values)
 
     _sync_list(
         ContactChannel,
