@@ -87,6 +87,10 @@ TEMPLATES = [
     },
 ]
 
+# django-dsfr's form renderer, shared: without this setting every DSFR form builds its own template engine and
+# parses its templates from disk on each render (measured: 4.1 ms → 1.7 ms for /connexion/).
+FORM_RENDERER = "dsfr.forms.DsfrDjangoTemplates"
+
 # --- Database -------------------------------------------------------------------------------------
 DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
