@@ -1,9 +1,13 @@
-from django.http import HttpRequest
+import hashlib
+import json
+
+from django.core.cache import cache as django_cache
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
 from incubateur.core.ministries import MINISTRIES
-from incubateur.organisation import selectors
+from incubateur.organisation import cache, selectors
 
 router = Router(tags=["organisation"])
 
@@ -92,6 +96,24 @@ def _person(user) -> dict | None:
 
 @router.get("", response=OrganisationOut, auth=None, summary="L'organisation de l'Incubateur")
 def organisation(request: HttpRequest):
+    """Rendered once per organisation version; conditional GET with an ETag."""
+    key = cache.key("api:organisation")
+    etag = f'"{hashlib.sha256(key.encode()).hexdigest()[:32]}"'
+    if etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponseNotModified()
+    else:
+        body = django_cache.get(key)
+        if body is None:
+            data = OrganisationOut.model_validate(_organisation_data()).model_dump(mode="json")
+            body = json.dumps(data, ensure_ascii=False).encode()
+            django_cache.set(key, body, timeout=24 * 3600)
+        response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["ETag"] = etag
+    response["Cache-Control"] = "public, max-age=60"
+    return response
+
+
+def _organisation_data() -> dict:
     d = selectors.directory()
     dep = d.department
     return {

@@ -32,6 +32,11 @@ def directory() -> Directory:
     )
 
 
+def department_contact_email() -> str:
+    department = Department.objects.only("contact_email").first()
+    return department.contact_email if department else ""
+
+
 @dataclass(frozen=True)
 class Contact:
     person: object | None  # the account to contact, None if nobody holds the role

@@ -1,13 +1,34 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache as django_cache
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_safe
 
 from incubateur.core.decorators import staff_required
 from incubateur.core.ministries import MINISTRIES
-from incubateur.organisation import selectors, services
+from incubateur.organisation import cache, selectors, services
 from incubateur.organisation.forms import MinistryForm, PortfolioManagerForm, PositionForm, SearchForm
 from incubateur.organisation.models import Pole, Portfolio, Position
+
+
+def _cached_fragments() -> tuple[str, str, str]:
+    """The request-independent parts of the page, rendered once per organisation version:
+    the intro, the search forms as they are with no query, and the body."""
+    key = cache.key("fragments:who_does_what")
+    fragments = django_cache.get(key)
+    if fragments is None:
+        context = {
+            "directory": selectors.directory(),
+            "search_form": SearchForm(),
+            "ministry_form": MinistryForm(),
+        }
+        fragments = tuple(
+            render_to_string(f"organisation/_directory_{part}.html", context) for part in ("intro", "search", "body")
+        )
+        django_cache.set(key, fragments, timeout=24 * 3600)
+    return tuple(mark_safe(html) for html in fragments)  # noqa: S308 - our own templates' output
 
 
 @login_not_required
@@ -23,11 +44,15 @@ def who_does_what(request):
     if ministry_form.is_valid() and ministry_form.cleaned_data["ministere"]:
         ministry = ministry_form.cleaned_data["ministere"]
         contact = selectors.contact_for(ministries=[ministry])
+    intro_html, search_html, body_html = _cached_fragments()
     return render(
         request,
         "organisation/who_does_what.html",
         {
-            "directory": selectors.directory(),
+            "intro_html": intro_html,
+            "search_html": "" if request.GET else search_html,
+            "body_html": body_html,
+            "contact_email": selectors.department_contact_email() if contact and not contact.person else "",
             "search_form": search_form,
             "ministry_form": ministry_form,
             "hits": hits,

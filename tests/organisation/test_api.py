@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from incubateur.core.ministries import MINISTRIES
+from incubateur.organisation import cache as organisation_cache
 from incubateur.organisation import services
 from incubateur.organisation.models import Pole, Portfolio
 from tests.factories import UserFactory
@@ -95,16 +96,39 @@ def test_a_vacant_portfolio(client, organisation):
     assert interieur["manager"] is None
 
 
-def test_the_query_count_stays_flat(client, organisation, django_assert_num_queries):
+def test_the_query_count_stays_flat(client, organisation):
     client.get(API)
-    with CaptureQueriesContext(connection) as first:
-        client.get(API)
+    cold, warm = _queries(client, cold=True), _queries(client, cold=False)
+    assert warm < cold
     pole = Pole.objects.get(slug="animation")
     for i in range(20):
         services.position_add(pole=pole, person=UserFactory(username=f"nouveau{i}.membre"), title="Rôle", by=None)
-    with django_assert_num_queries(len(first.captured_queries)):
-        body = client.get(API).json()
+    assert _queries(client, cold=True) == cold
+    assert _queries(client, cold=False) == warm
+    body = client.get(API).json()
     assert len(next(p for p in body["poles"] if p["slug"] == "animation")["members"]) == 28
+
+
+def test_conditional_get_and_a_change_visible_at_once(client, organisation):
+    first = client.get(API)
+    etag = first["ETag"]
+    assert client.get(API, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    services.portfolio_set_manager(
+        portfolio=Portfolio.objects.get(slug="justice"), manager=UserFactory(username="nouvelle.personne"), by=None
+    )
+    changed = client.get(API, HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200
+    assert changed["ETag"] != etag
+    justice = next(p for p in changed.json()["portfolios"] if p["label"] == "Justice")
+    assert justice["manager"]["username"] == "nouvelle.personne"
+
+
+def _queries(client, *, cold: bool) -> int:
+    if cold:
+        organisation_cache.bump()
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(API)
+    return len(ctx.captured_queries)
 
 
 # --- /search ---------------------------------------------------------------------------------------
