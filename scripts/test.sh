@@ -19,6 +19,7 @@ apt_install() {
 }
 
 stage_lint() {
+  mkdir -p var
   echo "== Qualité : ruff, migrations, check --deploy"
   .venv/bin/ruff check .
   .venv/bin/ruff format --check .
