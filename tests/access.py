@@ -92,3 +92,14 @@ ROWS: list[Row] = [
 
 # Routes that the matrix does not own: Django's admin has its own permission system (is_staff), tested apart.
 EXEMPT_NAMESPACES = {"admin"}
+
+
+def _collect() -> None:
+    # Each app's tests may contribute rows in their own module (no two helpers edit this file at once).
+    from tests.registry import access_api, access_pages
+
+    ROWS.extend(access_pages.ROWS)
+    ROWS.extend(access_api.ROWS)
+
+
+_collect()

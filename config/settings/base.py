@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "incubateur.accounts",
     "incubateur.public",
     "incubateur.organisation",
+    "incubateur.registry",
 ]
 
 MIDDLEWARE = [

@@ -124,3 +124,33 @@ class LoginToken(models.Model):
     @staticmethod
     def hash(secret: str) -> str:
         return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def usable(self):
+        return self.filter(revoked_at__isnull=True, user__is_active=True)
+
+
+class ApiToken(models.Model):
+    """A bearer token for the API (`Authorization: Bearer <token>`). Only the SHA-256 of its secret is stored."""
+
+    user = models.ForeignKey(User, verbose_name="compte", on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField("nom", max_length=200, blank=True)
+    token_hash = models.CharField("empreinte", max_length=64, unique=True)
+    created_at = models.DateTimeField("créé le", default=timezone.now)
+    last_used_at = models.DateTimeField("dernière utilisation", null=True, blank=True)
+    revoked_at = models.DateTimeField("révoqué le", null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "jeton d'API"
+        verbose_name_plural = "jetons d'API"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.name or 'jeton'} — {self.user}"
+
+    @staticmethod
+    def hash(secret: str) -> str:
+        return hashlib.sha256(secret.encode()).hexdigest()

@@ -10,11 +10,10 @@ class OrganisationConfig(AppConfig):
         # Cache invalidation is the one use of signals here: every write to these tables, whoever makes it
         # (services, admin, loader, a shell), must make the cached public views stale.
         from django.contrib.auth import get_user_model
-        from django.db.models.signals import post_delete, post_save
 
         from incubateur.organisation import cache, models
 
-        for model in (
+        cache.stamp.connect(
             models.Department,
             models.Pole,
             models.Position,
@@ -23,6 +22,4 @@ class OrganisationConfig(AppConfig):
             models.Reason,
             models.Commitment,
             get_user_model(),  # names and e-mails are shown
-        ):
-            post_save.connect(cache.bump, sender=model, dispatch_uid=f"organisation-cache-{model._meta.label}")
-            post_delete.connect(cache.bump, sender=model, dispatch_uid=f"organisation-cache-del-{model._meta.label}")
+        )

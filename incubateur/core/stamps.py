@@ -1,0 +1,50 @@
+"""Version stamps for caches that any write must make stale at once, in every process.
+
+A stamp lives in the database cache: bumping it is a write in the same transaction as the change, so a
+rolled-back change leaves the old stamp and a committed one is seen by every process on its next read.
+Cached values are stored under keys that contain the stamp; stale ones simply stop being read.
+"""
+
+import uuid
+
+from django.core.cache import cache
+from django.utils import timezone
+
+
+class Stamp:
+    def __init__(self, name: str):
+        self.name = name
+        self.version_key = f"stamp:{name}"
+
+    def version(self) -> str:
+        stamp = cache.get(self.version_key)
+        if stamp is None:
+            cache.add(self.version_key, uuid.uuid4().hex, timeout=None)
+            stamp = cache.get(self.version_key)
+        return stamp
+
+    def bump(self) -> None:
+        cache.set(self.version_key, uuid.uuid4().hex, timeout=None)
+
+    def key(self, name: str, *, daily: bool = True) -> str:
+        # With `daily`, the date is part of the key: what depends on today's date (running missions, current
+        # positions) changes at midnight without any write.
+        day = f":{timezone.localdate():%Y%m%d}" if daily else ""
+        return f"{self.name}:{name}:{self.version()}{day}"
+
+    def connect(self, *models) -> None:
+        """Bump on every save and delete of these models (whoever makes it: services, admin, shell)."""
+        from django.db.models.signals import post_delete, post_save
+
+        def on_save(sender, update_fields=None, **kwargs):
+            if update_fields is not None and set(update_fields) <= {"last_login"}:
+                return  # a login changes nothing anyone sees
+            self.bump()
+
+        def on_delete(sender, **kwargs):
+            self.bump()
+
+        self._receivers = (on_save, on_delete)  # keep them alive: signals hold weak references
+        for model in models:
+            post_save.connect(on_save, sender=model, dispatch_uid=f"stamp-{self.name}-save-{model._meta.label}")
+            post_delete.connect(on_delete, sender=model, dispatch_uid=f"stamp-{self.name}-delete-{model._meta.label}")

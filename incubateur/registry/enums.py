@@ -1,0 +1,73 @@
+from django.db import models
+
+from incubateur.core.ministries import MINISTRIES
+
+
+class Domaine(models.TextChoices):
+    ANIMATION = "Animation"
+    COACHING = "Coaching"
+    DEPLOIEMENT = "Déploiement"
+    DESIGN = "Design"
+    DEVELOPPEMENT = "Développement"
+    INTRAPRENARIAT = "Intraprenariat"
+    PRODUIT = "Produit"
+    DATA = "Data"
+    SUPPORT = "Support"
+    ATTRIBUTAIRE = "Attributaire"
+    AUTRE = "Autre"
+
+
+class MemberType(models.TextChoices):
+    BETA = "beta", "beta.gouv.fr"
+    ATTRIBUTAIRE = "attributaire", "attributaire"
+    DINUM = "dinum", "DINUM"
+    AUTRE = "autre", "autre"
+
+
+class MissionStatus(models.TextChoices):
+    ADMIN = "admin", "agent public"
+    INDEPENDENT = "independent", "indépendant"
+    SERVICE = "service", "prestataire"
+
+
+class PhaseName(models.TextChoices):
+    INVESTIGATION = "investigation", "investigation"
+    CONSTRUCTION = "construction", "construction"
+    ACCELERATION = "acceleration", "accélération"
+    CONSOLIDATION = "consolidation", "consolidation"
+    TRANSFERE = "transfere", "transférée"
+    OPERE = "opere", "opérée"
+    ABANDON = "abandon", "arrêtée"
+    ABANDON_INVESTIGATION = "abandon-investigation", "investigation non concluante"
+
+
+# Phases in which beta.gouv.fr shows a product as active.
+ACTIVE_PHASES = {
+    PhaseName.INVESTIGATION,
+    PhaseName.CONSTRUCTION,
+    PhaseName.ACCELERATION,
+    PhaseName.CONSOLIDATION,
+    PhaseName.OPERE,
+}
+
+
+class EventName(models.TextChoices):
+    COMMITTEE = "committee", "comité d'investissement"
+    PRODUCT_LAUNCH = "product_launch", "lancement du produit"
+    FAST = "fast", "lauréat FAST"
+    NATIONAL_IMPACT = "national_impact", "impact national"
+    EIG = "eig", "EIG"
+    OTHER = "other", "autre"
+    END = "end", "fin"
+
+
+class OrganisationType(models.TextChoices):
+    ADMINISTRATION_CENTRALE = "administration-centrale", "administration centrale"
+    SERVICE_DECONCENTRE = "service-deconcentre", "service déconcentré"
+    OPERATEUR = "operateur", "opérateur"
+    SECURITE_SOCIALE = "securite-sociale", "sécurité sociale"
+    COLLECTIVITE_TERRITORIALE = "collectivite-territoriale", "collectivité territoriale"
+    AUTRE = "autre", "autre"
+
+
+MINISTRY_CHOICES = list(MINISTRIES.items())
