@@ -13,6 +13,8 @@ urlpatterns = [
     path("", include("incubateur.accounts.urls")),
     path("", include("incubateur.core.urls")),
     path("", include("incubateur.organisation.urls")),
+    path("", include("incubateur.registry.urls")),
+    path("api/v2.7/", include("incubateur.registry.urls_v27")),
     path("api/v1/", api_urls()),
     path("healthz", core_views.healthz, name="healthz"),
     path("_perf/hello", core_views.hello, name="perf_hello"),
