@@ -91,6 +91,9 @@ TEMPLATES = [
 # django-dsfr's form renderer, shared: without this setting every DSFR form builds its own template engine and
 # parses its templates from disk on each render (measured: 4.1 ms → 1.7 ms for /connexion/).
 FORM_RENDERER = "dsfr.forms.DsfrDjangoTemplates"
+# DSFR now marks optional fields ("Facultatif"), not required ones. django-dsfr's field tag reads this setting;
+# `ui.forms.BaseForm` renders without the transition warning DsfrBaseForm would raise for it.
+DSFR_MARK_OPTIONAL_FIELDS = True
 
 # --- Database -------------------------------------------------------------------------------------
 DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}

@@ -4,11 +4,12 @@
 theme / this product": the guichet routes with it, the public page and the API answer with it.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from incubateur.core.ministries import MINISTRIES
 from incubateur.core.text import fold
 from incubateur.organisation.models import Commitment, ContactChannel, Department, Pole, Portfolio, Reason
+from incubateur.registry.models import Member
 
 
 @dataclass(frozen=True)
@@ -19,17 +20,35 @@ class Directory:
     contacts: list[ContactChannel]
     reasons: list[Reason]
     commitments: list[Commitment]
+    # People who have a page in the registry (/membres/<username>/): the directory links their name to it.
+    member_usernames: frozenset[str] = field(default_factory=frozenset)
 
 
 def directory() -> Directory:
+    poles = list(Pole.objects.with_current_positions())
+    portfolios = list(Portfolio.objects.select_related("manager"))
     return Directory(
         department=Department.objects.select_related("fallback_pole", "operations_lead").first(),
-        poles=list(Pole.objects.with_current_positions()),
-        portfolios=list(Portfolio.objects.select_related("manager")),
+        poles=poles,
+        portfolios=portfolios,
         contacts=list(ContactChannel.objects.select_related("pole")),
         reasons=list(Reason.objects.all()),
         commitments=list(Commitment.objects.all()),
+        member_usernames=_registry_members(poles, portfolios),
     )
+
+
+def _registry_members(poles: list[Pole], portfolios: list[Portfolio]) -> frozenset[str]:
+    """The usernames of the directory's people that have a member page in the registry (one query).
+
+    The organisation reads the registry one way only, through its QuerySet (ARCHITECTURE.md).
+    """
+    people = [position.person for pole in poles for position in pole.current_positions]
+    people += [portfolio.manager for portfolio in portfolios if portfolio.manager is not None]
+    usernames = {person.username for person in people if person.username}
+    if not usernames:
+        return frozenset()
+    return frozenset(Member.objects.filter(username__in=usernames).values_list("username", flat=True))
 
 
 def department_contact_email() -> str:

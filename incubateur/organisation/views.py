@@ -11,12 +11,14 @@ from incubateur.core.ministries import MINISTRIES
 from incubateur.organisation import cache, selectors, services
 from incubateur.organisation.forms import MinistryForm, PortfolioManagerForm, PositionForm, SearchForm
 from incubateur.organisation.models import Pole, Portfolio, Position
+from incubateur.registry import cache as registry_cache
 
 
 def _cached_fragments() -> tuple[str, str, str]:
     """The request-independent parts of the page, rendered once per organisation version:
     the intro, the search forms as they are with no query, and the body."""
-    key = cache.key("fragments:who_does_what")
+    # Names link to member pages of the registry: its stamp is part of the key too.
+    key = cache.key(f"fragments:who_does_what:{registry_cache.version()}")
     fragments = django_cache.get(key)
     if fragments is None:
         context = {

@@ -93,3 +93,10 @@ class TeamFactory(factory.django.DjangoModelFactory):
     ghid = factory.Sequence(lambda n: f"equipe-{n}")
     name = factory.Sequence(lambda n: f"Équipe {n}")
     incubator = factory.SubFactory(IncubatorFactory)
+
+
+# factory_boy 3.3 warns (an error in this suite) when a factory with post-generation hooks saves its instance again
+# after them. The hooks above only create related rows: the second save is not needed.
+# (Appended rather than set in each Meta so that this file is only ever appended to while several people edit it.)
+for _factory in (ProductFactory, MissionFactory):
+    _factory._meta.skip_postgeneration_save = True

@@ -1,0 +1,154 @@
+"""Write use cases of the registry. Each is atomic and writes a public journal row (the registry is public data).
+
+Saves bump the registry's cache stamp through signals (apps.py), in the same transaction.
+"""
+
+import datetime
+
+from django.db import transaction
+
+from incubateur.core import journal
+from incubateur.core.models import Visibility
+from incubateur.registry.models import Member, Phase, Product
+
+
+def _apply(obj, values: dict) -> list[str]:
+    """Set the fields of `obj` that differ from `values` and save only those; returns their names."""
+    changed = [name for name, value in values.items() if getattr(obj, name) != value]
+    for name in changed:
+        setattr(obj, name, values[name])
+    if changed:
+        obj.save(update_fields=changed)
+    return changed
+
+
+# How the journal names the fields people change (in French, as the forms do).
+LABELS = {
+    "pitch": "mission",
+    "description": "description",
+    "contact": "contact",
+    "link": "site",
+    "repository": "code source",
+    "stats_url": "statistiques",
+    "budget_url": "budget",
+    "impact_url": "impact",
+    "thematiques": "thématiques",
+    "usertypes": "publics",
+    "techno": "technologies",
+    "role": "rôle",
+    "bio": "présentation",
+    "github": "GitHub",
+    "competences": "compétences",
+}
+MEMBER_LABELS = {**LABELS, "link": "lien"}
+
+
+def _labels(names: list[str], labels: dict[str, str] = LABELS) -> str:
+    return ", ".join(labels.get(name, name) for name in names)
+
+
+@transaction.atomic
+def member_update(
+    *,
+    member: Member,
+    by,
+    role: str,
+    bio: str,
+    link: str,
+    github: str,
+    competences: list[str],
+) -> list[str]:
+    """Change the public fields of a member's fiche. Returns the names of the fields that changed."""
+    changed = _apply(
+        member, {"role": role, "bio": bio, "link": link, "github": github, "competences": list(competences)}
+    )
+    if changed:
+        journal.record(
+            actor=by,
+            action="registry.member_updated",
+            message=f"Fiche de {member.fullname} modifiée : {_labels(changed, MEMBER_LABELS)}",
+            visibility=Visibility.PUBLIC,
+            obj=member,
+            data={"username": member.username, "fields": changed},
+        )
+    return changed
+
+
+@transaction.atomic
+def product_update(
+    *,
+    product: Product,
+    by,
+    pitch: str,
+    description: str,
+    contact: str,
+    link: str,
+    repository: str,
+    stats_url: str,
+    budget_url: str,
+    impact_url: str,
+    thematiques: list[str],
+    usertypes: list[str],
+    techno: list[str],
+) -> list[str]:
+    """Change a product's fiche. Returns the names of the fields that changed."""
+    changed = _apply(
+        product,
+        {
+            "pitch": pitch,
+            "description": description,
+            "contact": contact,
+            "link": link,
+            "repository": repository,
+            "stats_url": stats_url,
+            "budget_url": budget_url,
+            "impact_url": impact_url,
+            "thematiques": list(thematiques),
+            "usertypes": list(usertypes),
+            "techno": list(techno),
+        },
+    )
+    if changed:
+        journal.record(
+            actor=by,
+            action="registry.product_updated",
+            message=f"Fiche du produit {product.name} modifiée : {_labels(changed)}",
+            visibility=Visibility.PUBLIC,
+            obj=product,
+            data={"ghid": product.ghid, "fields": changed},
+        )
+    return changed
+
+
+@transaction.atomic
+def product_phase_add(*, product: Product, by, name: str, start: datetime.date, comment: str = "") -> Phase:
+    """Add a phase to a product (a product goes through each phase once: the database refuses a second one)."""
+    phase = Phase.objects.create(product=product, name=name, start=start, comment=comment)
+    journal.record(
+        actor=by,
+        action="registry.phase_added",
+        message=f"{product.name} : phase « {phase.get_name_display()} » à partir du {start:%d/%m/%Y}",
+        visibility=Visibility.PUBLIC,
+        obj=product,
+        data={"ghid": product.ghid, "phase": name, "start": start.isoformat()},
+    )
+    return phase
+
+
+@transaction.atomic
+def product_phase_end(*, phase: Phase, by, end: datetime.date) -> Phase:
+    """End a product's phase on `end` (on or after its start: the database checks it too)."""
+    if end < phase.start:
+        raise ValueError("A phase cannot end before it starts.")
+    phase.end = end
+    phase.save(update_fields=["end"])
+    product = phase.product
+    journal.record(
+        actor=by,
+        action="registry.phase_ended",
+        message=f"{product.name} : fin de la phase « {phase.get_name_display()} » le {end:%d/%m/%Y}",
+        visibility=Visibility.PUBLIC,
+        obj=product,
+        data={"ghid": product.ghid, "phase": phase.name, "end": end.isoformat()},
+    )
+    return phase

@@ -1,0 +1,153 @@
+"""The registry's pages: public reads of products, incubators, organisations and members, and the edit forms
+of a product (its team, its incubators' teams, Incubator staff) and of one's own member fiche."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.db import IntegrityError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_safe
+
+from incubateur.registry import perms, queries, services
+from incubateur.registry.forms import MemberForm, PhaseAddForm, PhaseEndForm, ProductFilterForm, ProductForm
+
+
+def _or_404(value):
+    if value is None:
+        raise Http404
+    return value
+
+
+# --- Products -------------------------------------------------------------------------------------------------
+
+
+@login_not_required
+@require_safe
+def product_list(request):
+    form = ProductFilterForm(request.GET or None, choices=queries.filter_choices())
+    filters = form.filters()
+    page_obj = queries.products_page(filters, request.GET.get("page"))
+    return render(
+        request,
+        "registry/product_list.html",
+        {"form": form, "filters": filters, "page_obj": page_obj},
+    )
+
+
+@login_not_required
+@require_safe
+def product_detail(request, ghid: str):
+    page = _or_404(queries.product_page(ghid))
+    return render(
+        request,
+        "registry/product_detail.html",
+        {"page": page, "product": page.product, "can_edit": perms.can_edit_product(request.user, page.product)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def product_edit(request, ghid: str):
+    product = _or_404(queries.product_for_edit(ghid))
+    if not perms.can_edit_product(request.user, product):
+        raise Http404
+    form = ProductForm(request.POST or None, initial=ProductForm.initial_for(product))
+    if request.method == "POST" and form.is_valid():
+        changed = services.product_update(product=product, by=request.user, **form.cleaned_data)
+        if changed:
+            messages.success(request, f"La fiche du produit « {product.name} » a été mise à jour.")
+        else:
+            messages.info(request, "Aucun changement : la fiche est restée telle quelle.")
+        return redirect("registry:product_detail", ghid=product.ghid)
+    return render(request, "registry/product_edit.html", {"product": product, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def product_phases(request, ghid: str):
+    product = _or_404(queries.product_for_edit(ghid))
+    if not perms.can_edit_product(request.user, product):
+        raise Http404
+    phases = list(product.phases.all())
+    current = max(phases, key=lambda phase: (phase.start, phase.pk)) if phases else None
+    action = request.POST.get("action") if request.method == "POST" else None
+    add_form = PhaseAddForm(request.POST if action == "ajouter" else None, phases=phases, prefix="ajout")
+    end_form = PhaseEndForm(request.POST if action == "terminer" else None, phase=current, prefix="fin")
+    if action == "ajouter" and add_form.is_valid():
+        try:
+            phase = services.product_phase_add(product=product, by=request.user, **add_form.cleaned_data)
+        except IntegrityError:
+            # The same phase added meanwhile (a double submission): the database's unique constraint answers.
+            add_form.add_error("name", add_form.duplicate_error(add_form.cleaned_data["name"]))
+        else:
+            messages.success(request, f"La phase « {phase.get_name_display()} » a été ajoutée.")
+            return redirect("registry:product_phases", ghid=product.ghid)
+    if action == "terminer" and end_form.is_valid():
+        services.product_phase_end(phase=current, by=request.user, end=end_form.cleaned_data["end"])
+        messages.success(request, f"La phase « {current.get_name_display()} » est terminée.")
+        return redirect("registry:product_phases", ghid=product.ghid)
+    for phase in phases:
+        phase.badge = queries.phase_badge(phase.name)
+    return render(
+        request,
+        "registry/product_phases.html",
+        {
+            "product": product,
+            "phases": phases,
+            "current": current,
+            "add_form": add_form,
+            "end_form": end_form,
+            "can_end": current is not None and current.end is None,
+        },
+    )
+
+
+# --- Incubators and organisations -----------------------------------------------------------------------------
+
+
+@login_not_required
+@require_safe
+def incubator_list(request):
+    return render(request, "registry/incubator_list.html", {"incubators": queries.incubators()})
+
+
+@login_not_required
+@require_safe
+def incubator_detail(request, ghid: str):
+    page = _or_404(queries.incubator_page(ghid))
+    return render(request, "registry/incubator_detail.html", {"page": page, "incubator": page.incubator})
+
+
+@login_not_required
+@require_safe
+def organisation_detail(request, ghid: str):
+    page = _or_404(queries.organisation_page(ghid))
+    return render(request, "registry/organisation_detail.html", {"page": page, "organisation": page.organisation})
+
+
+# --- Members --------------------------------------------------------------------------------------------------
+
+
+@login_not_required
+@require_safe
+def member_detail(request, username: str):
+    page = _or_404(queries.member_page(username))
+    return render(
+        request,
+        "registry/member_detail.html",
+        {"page": page, "member": page.member, "can_edit": perms.can_edit_member(request.user, page.member)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def member_edit(request, username: str):
+    member = _or_404(queries.member_for_edit(username))
+    if not perms.can_edit_member(request.user, member):
+        raise Http404
+    form = MemberForm(request.POST or None, initial=MemberForm.initial_for(member))
+    if request.method == "POST" and form.is_valid():
+        changed = services.member_update(member=member, by=request.user, **form.cleaned_data)
+        if changed:
+            messages.success(request, "La fiche a été mise à jour.")
+        else:
+            messages.info(request, "Aucun changement : la fiche est restée telle quelle.")
+        return redirect("registry:member_detail", username=member.username)
+    return render(request, "registry/member_edit.html", {"member": member, "form": form})
