@@ -19,6 +19,7 @@ def validation_error(request, exc: ValidationError):
 
 
 api.add_router("/organisation", "incubateur.organisation.api.router")
+api.add_router("", "incubateur.registry.api.router")
 
 
 def _open(patterns):

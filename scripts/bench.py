@@ -46,6 +46,9 @@ PAGES = [
     ("connexion", "/connexion/"),
     ("qui-fait-quoi", "/qui-fait-quoi/"),
     ("api organisation", "/api/v1/organisation"),
+    ("api v2.7 startups", "/api/v2.7/startups.json"),
+    ("api v2.7 authors", "/api/v2.7/authors.json"),
+    ("api v1 startups", "/api/v1/startups"),
 ]
 
 # --- How -----------------------------------------------------------------------------------------

@@ -124,6 +124,8 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "django_cache",
+        # The default (300 entries, then a third culled in key order) would drop rate-limit counters under load.
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
     }
 }
 

@@ -1,9 +1,10 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm as BaseUserChangeForm
 
-from incubateur.accounts.models import LoginToken, User
+from incubateur.accounts.api_auth import api_tokens_revoke
+from incubateur.accounts.models import ApiToken, LoginToken, User
 
 
 class UserCreationForm(forms.ModelForm):
@@ -55,3 +56,23 @@ class LoginTokenAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are issued with `manage.py issue_api_token` (the secret is shown once); here they are only revoked."""
+
+    list_display = ["name", "user", "created_at", "last_used_at", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["user"]
+    search_fields = ["name", "user__email"]
+    readonly_fields = ["user", "name", "token_hash", "created_at", "last_used_at", "revoked_at"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Révoquer les jetons sélectionnés", permissions=["change"])
+    def revoke(self, request, queryset):
+        count = api_tokens_revoke(tokens=queryset, by=request.user)
+        self.message_user(request, f"{count} jeton(s) révoqué(s).", messages.SUCCESS)

@@ -34,7 +34,7 @@ class Stamp:
 
     def connect(self, *models) -> None:
         """Bump on every save and delete of these models (whoever makes it: services, admin, shell)."""
-        from django.db.models.signals import post_delete, post_save
+        from django.db.models.signals import m2m_changed, post_delete, post_save
 
         def on_save(sender, update_fields=None, **kwargs):
             if update_fields is not None and set(update_fields) <= {"last_login"}:
@@ -44,7 +44,16 @@ class Stamp:
         def on_delete(sender, **kwargs):
             self.bump()
 
-        self._receivers = (on_save, on_delete)  # keep them alive: signals hold weak references
+        def on_m2m(sender, action, **kwargs):
+            if action in ("post_add", "post_remove", "post_clear"):
+                self.bump()
+
+        self._receivers = (on_save, on_delete, on_m2m)  # keep them alive: signals hold weak references
         for model in models:
             post_save.connect(on_save, sender=model, dispatch_uid=f"stamp-{self.name}-save-{model._meta.label}")
             post_delete.connect(on_delete, sender=model, dispatch_uid=f"stamp-{self.name}-delete-{model._meta.label}")
+            # Many-to-many changes made with .add()/.remove()/.set() write no row through save().
+            for field in model._meta.local_many_to_many:
+                m2m_changed.connect(
+                    on_m2m, sender=field.remote_field.through, dispatch_uid=f"stamp-{self.name}-m2m-{field}"
+                )

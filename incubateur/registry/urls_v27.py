@@ -1,7 +1,15 @@
 """beta.gouv.fr's public JSON API, version 2.7 (drop-in): /api/v2.7/*.json."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from incubateur.registry import api_v27
 
 app_name = "api-v2.7"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("authors.json", api_v27.authors, name="authors"),
+    path("startups.json", api_v27.startups, name="startups"),
+    path("incubators.json", api_v27.incubators, name="incubators"),
+    path("organisations.json", api_v27.organisations, name="organisations"),
+    path("sponsors.json", api_v27.sponsors, name="sponsors"),
+]

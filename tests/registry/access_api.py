@@ -1,5 +1,51 @@
-"""Access-matrix rows for the registry's APIs, /api/v2.7/ and /api/v1/ (tests/access.py collects them)."""
+"""Access-matrix rows for the registry's APIs, /api/v2.7/ and /api/v1/ (tests/access.py collects them).
 
-from tests.access import Row  # noqa: F401
+Everything is public, whatever the session: the APIs ignore the session (v1 reads a bearer token, tested apart).
+The detail routes make the object they read (the matrix's `world` knows nothing of the registry).
+"""
 
-ROWS: list = []
+from tests.access import Row, everyone
+
+
+def _startup(world) -> str:
+    from incubateur.registry.models import Product
+
+    product, _ = Product.objects.get_or_create(ghid="produit-matrice", defaults={"name": "Produit", "pitch": "Pitch"})
+    return f"/api/v1/startups/{product.ghid}"
+
+
+def _incubator(world) -> str:
+    from tests.registry.factories import IncubatorFactory
+
+    return f"/api/v1/incubators/{IncubatorFactory().ghid}"
+
+
+def _organisation(world) -> str:
+    from tests.registry.factories import OrganisationFactory
+
+    return f"/api/v1/organisations/{OrganisationFactory().ghid}"
+
+
+def _member(world) -> str:
+    from tests.registry.factories import MemberFactory
+
+    return f"/api/v1/members/{MemberFactory().username}"
+
+
+ROWS: list = [
+    # /api/v2.7/ (beta.gouv.fr drop-in)
+    Row("api-v2.7:authors", everyone(200)),
+    Row("api-v2.7:startups", everyone(200)),
+    Row("api-v2.7:incubators", everyone(200)),
+    Row("api-v2.7:organisations", everyone(200)),
+    Row("api-v2.7:sponsors", everyone(200)),
+    # /api/v1/
+    Row("api-v1:registry_startups", everyone(200)),
+    Row("api-v1:registry_startup", everyone(200), url=_startup),
+    Row("api-v1:registry_incubators", everyone(200)),
+    Row("api-v1:registry_incubator", everyone(200), url=_incubator),
+    Row("api-v1:registry_organisations", everyone(200)),
+    Row("api-v1:registry_organisation", everyone(200), url=_organisation),
+    Row("api-v1:registry_members", everyone(200)),
+    Row("api-v1:registry_member", everyone(200), url=_member),
+]

@@ -702,3 +702,13 @@ def test_queries_sort_and_fold_helpers():
     assert queries.github_url("octocat") == "https://github.com/octocat"
     assert queries.github_url("https://github.com/octocat") == "https://github.com/octocat"
     assert queries.github_url("pas un identifiant") == ""
+
+
+def test_many_to_many_changes_make_the_cache_stale():
+    from incubateur.registry import cache as registry_cache
+    from tests.registry.factories import OrganisationFactory, ProductFactory
+
+    product = ProductFactory()
+    before = registry_cache.version()
+    product.sponsors.add(OrganisationFactory())
+    assert registry_cache.version() != before
