@@ -33,6 +33,8 @@ class ProductFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = models.Product
         django_get_or_create = ["ghid"]
+        # The post-generation hooks only create related rows: no second save (factory_boy 3.3 warns otherwise).
+        skip_postgeneration_save = True
 
     ghid = factory.Sequence(lambda n: f"produit-{n}")
     name = factory.Sequence(lambda n: f"Produit {n}")
@@ -72,6 +74,7 @@ class MemberFactory(factory.django.DjangoModelFactory):
 class MissionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = models.Mission
+        skip_postgeneration_save = True
 
     member = factory.SubFactory(MemberFactory)
     start = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=100))
@@ -93,10 +96,3 @@ class TeamFactory(factory.django.DjangoModelFactory):
     ghid = factory.Sequence(lambda n: f"equipe-{n}")
     name = factory.Sequence(lambda n: f"Équipe {n}")
     incubator = factory.SubFactory(IncubatorFactory)
-
-
-# factory_boy 3.3 warns (an error in this suite) when a factory with post-generation hooks saves its instance again
-# after them. The hooks above only create related rows: the second save is not needed.
-# (Appended rather than set in each Meta so that this file is only ever appended to while several people edit it.)
-for _factory in (ProductFactory, MissionFactory):
-    _factory._meta.skip_postgeneration_save = True
