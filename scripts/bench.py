@@ -49,6 +49,8 @@ PAGES = [
     ("api v2.7 startups", "/api/v2.7/startups.json"),
     ("api v2.7 authors", "/api/v2.7/authors.json"),
     ("api v1 startups", "/api/v1/startups"),
+    ("produits", "/produits/"),
+    ("produit", "/produits/1-eleve-1-stage/"),
 ]
 
 # --- How -----------------------------------------------------------------------------------------
@@ -63,6 +65,7 @@ COMMAND_TIMEOUT = 300  # seconds for each management command (migrate, collectst
 BALANCE_ATTEMPTS = 40
 
 ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT.parent / "shared" / "data" / "betagouv-content-sample"
 BENCH_DIR = ROOT / "var" / "bench"
 RESULT_FILE = BENCH_DIR / "latest.json"  # kept across runs: the wipe spares it, the run overwrites it
 VENV_BIN = ROOT / ".venv" / "bin"
@@ -110,7 +113,9 @@ def prepare(env: dict[str, str]) -> None:
             shutil.rmtree(entry)
         else:
             entry.unlink()
-    commands = (["migrate", "--noinput"], ["createcachetable"], ["collectstatic", "--noinput"], ["load_organisation"])
+    commands = [["migrate", "--noinput"], ["createcachetable"], ["collectstatic", "--noinput"], ["load_organisation"]]
+    if SAMPLE.is_dir():  # the registry pages and APIs measured on real data when the shared sample is there
+        commands.append(["import_betagouv", str(SAMPLE)])
     for command in commands:
         log(f"manage.py {' '.join(command)}")
         result = subprocess.run(

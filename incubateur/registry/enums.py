@@ -4,17 +4,18 @@ from incubateur.core.ministries import MINISTRIES
 
 
 class Domaine(models.TextChoices):
-    ANIMATION = "Animation"
-    COACHING = "Coaching"
-    DEPLOIEMENT = "Déploiement"
-    DESIGN = "Design"
-    DEVELOPPEMENT = "Développement"
-    INTRAPRENARIAT = "Intraprenariat"
-    PRODUIT = "Produit"
-    DATA = "Data"
-    SUPPORT = "Support"
-    ATTRIBUTAIRE = "Attributaire"
-    AUTRE = "Autre"
+    # Labels spelled out: the generated ones would lose the accents ("Developpement").
+    ANIMATION = "Animation", "Animation"
+    COACHING = "Coaching", "Coaching"
+    DEPLOIEMENT = "Déploiement", "Déploiement"
+    DESIGN = "Design", "Design"
+    DEVELOPPEMENT = "Développement", "Développement"
+    INTRAPRENARIAT = "Intraprenariat", "Intraprenariat"
+    PRODUIT = "Produit", "Produit"
+    DATA = "Data", "Data"
+    SUPPORT = "Support", "Support"
+    ATTRIBUTAIRE = "Attributaire", "Attributaire"
+    AUTRE = "Autre", "Autre"
 
 
 class MemberType(models.TextChoices):
