@@ -171,7 +171,17 @@ def products_page(filters: ProductFilters, page_number) -> Page:
     page = Paginator(product_ids(filters), PRODUCTS_PER_PAGE).get_page(page_number)
     ids = list(page.object_list)
     rows = (
-        Product.objects.filter(pk__in=ids).annotate(current_phase=current_phase()).prefetch_related(_incubator_links())
+        Product.objects.filter(pk__in=ids)
+        .only("pk", "ghid", "name", "pitch")  # not the long Markdown description nor the other fields
+        .annotate(current_phase=current_phase())
+        .prefetch_related(
+            Prefetch(
+                "productincubator_set",
+                queryset=ProductIncubator.objects.select_related("incubator").only(
+                    "product_id", "is_principal", "order", "incubator__ghid", "incubator__title"
+                ),
+            )
+        )
     )
     by_pk = {product.pk: product for product in rows}
     page.object_list = [_with_phase(by_pk[pk]) for pk in ids if pk in by_pk]
