@@ -56,6 +56,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before sessions and authentication: an anonymous hit on a public page costs two cache reads.
+    "incubateur.core.pagecache.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -118,6 +120,9 @@ else:
         }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Whole public pages cached for anonymous visitors (core/pagecache.py).
+PUBLIC_PAGE_CACHE = env_bool("PUBLIC_PAGE_CACHE", True)
 
 CACHES = {
     # Shared by every process (web workers and task workers): rate limits must hold across them.

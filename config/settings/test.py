@@ -12,6 +12,8 @@ EMAIL_TIMEOUT = 3
 MATTERMOST_TIMEOUT = 3
 MATTERMOST_WEBHOOK_URL = ""
 BASE_URL = "http://testserver"
+# Off by default so that query counts measure the views; tests/core/test_pagecache.py turns it on.
+PUBLIC_PAGE_CACHE = False
 
 if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
     # pytest-django creates and drops the test database; a pool would hold connections to it.

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from incubateur.core.decorators import staff_required
 from incubateur.core.ministries import MINISTRIES
+from incubateur.core.pagecache import public_page
 from incubateur.organisation import cache, selectors, services
 from incubateur.organisation.forms import MinistryForm, PortfolioManagerForm, PositionForm, SearchForm
 from incubateur.organisation.models import Pole, Portfolio, Position
@@ -33,6 +34,7 @@ def _cached_fragments() -> tuple[str, str, str]:
     return tuple(mark_safe(html) for html in fragments)  # noqa: S308 - our own templates' output
 
 
+@public_page(cache.stamp, registry_cache.stamp)
 @login_not_required
 @require_safe
 def who_does_what(request):

@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_safe
 
+from incubateur.core.pagecache import public_page
 from incubateur.registry import cache, perms, queries, services
 from incubateur.registry.forms import MemberForm, PhaseAddForm, PhaseEndForm, ProductFilterForm, ProductForm
 
@@ -24,6 +25,7 @@ def _or_404(value):
 # --- Products -------------------------------------------------------------------------------------------------
 
 
+@public_page(cache.stamp)
 @login_not_required
 @require_safe
 def product_list(request):
@@ -48,6 +50,7 @@ def product_list(request):
     )
 
 
+@public_page(cache.stamp)
 @login_not_required
 @require_safe
 def product_detail(request, ghid: str):
@@ -117,12 +120,14 @@ def product_phases(request, ghid: str):
 # --- Incubators and organisations -----------------------------------------------------------------------------
 
 
+@public_page(cache.stamp)
 @login_not_required
 @require_safe
 def incubator_list(request):
     return render(request, "registry/incubator_list.html", {"incubators": queries.incubators()})
 
 
+@public_page(cache.stamp)
 @login_not_required
 @require_safe
 def incubator_detail(request, ghid: str):
@@ -130,6 +135,7 @@ def incubator_detail(request, ghid: str):
     return render(request, "registry/incubator_detail.html", {"page": page, "incubator": page.incubator})
 
 
+@public_page(cache.stamp)
 @login_not_required
 @require_safe
 def organisation_detail(request, ghid: str):
@@ -140,6 +146,7 @@ def organisation_detail(request, ghid: str):
 # --- Members --------------------------------------------------------------------------------------------------
 
 
+@public_page(cache.stamp)
 @login_not_required
 @require_safe
 def member_detail(request, username: str):

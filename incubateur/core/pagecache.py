@@ -1,0 +1,83 @@
+"""Whole-response cache for public pages seen anonymously.
+
+A view opts in with `@public_page(stamp, …)`. For a GET/HEAD with no session and no flash message, the
+middleware answers from the cache before sessions, authentication, CSRF and the view run. The key holds the
+path and query, the versions of the given stamps (any write to their data makes the entry stale at once), the
+day (dates shown change at midnight) and the process (a deployment restarts processes: templates may have
+changed). Only a 200 without cookies is stored.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.urls import Resolver404, resolve
+from django.utils import timezone
+
+from incubateur.core.stamps import Stamp
+
+PROCESS = uuid.uuid4().hex[:12]
+TIMEOUT = 3600
+_SKIPPED_HEADERS = {"set-cookie", "content-length"}
+
+
+def public_page(*stamps: Stamp):
+    def decorator(view):
+        view.public_page_stamps = stamps
+        return view
+
+    return decorator
+
+
+def _stamps_of(request):
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return None
+    return getattr(match.func, "public_page_stamps", None)
+
+
+def _key(request, stamps) -> str:
+    versions = ":".join(stamp.version() for stamp in stamps)
+    return f"page:{PROCESS}:{timezone.localdate():%Y%m%d}:{versions}:{request.get_host()}:{request.get_full_path()}"
+
+
+class PublicPageCacheMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (
+            not settings.PUBLIC_PAGE_CACHE
+            or request.method not in ("GET", "HEAD")
+            or settings.SESSION_COOKIE_NAME in request.COOKIES
+            or "messages" in request.COOKIES
+        ):
+            return self.get_response(request)
+        stamps = _stamps_of(request)
+        if stamps is None:
+            return self.get_response(request)
+        key = _key(request, stamps)
+        stored = cache.get(key)
+        if stored is not None:
+            status, headers, body = stored
+            response = HttpResponse(body, status=status)
+            for name, value in headers:
+                response[name] = value
+            return response
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if (
+            response.status_code == 200
+            and not response.cookies
+            # A page with a CSRF token holds a form to post: its token belongs to this visitor.
+            and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+            and "CSRF_COOKIE" not in request.META
+            and not response.streaming
+            and "no-cache" not in response.get("Cache-Control", "")
+            and not (user is not None and user.is_authenticated)
+        ):
+            headers = [(k, v) for k, v in response.items() if k.lower() not in _SKIPPED_HEADERS]
+            cache.set(key, (response.status_code, headers, response.content), timeout=TIMEOUT)
+        return response

@@ -1,0 +1,80 @@
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from incubateur.registry import cache as registry_cache
+from tests.factories import UserFactory
+from tests.registry.factories import ProductFactory
+
+
+@pytest.fixture(autouse=True)
+def page_cache_on(settings):
+    settings.PUBLIC_PAGE_CACHE = True
+
+
+def queries(client, url) -> tuple[int, object]:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    return len(ctx.captured_queries), response
+
+
+def test_an_anonymous_hit_skips_the_view_and_keeps_the_headers(client):
+    ProductFactory(name="Mon Service")
+    first_count, first = queries(client, "/produits/")
+    second_count, second = queries(client, "/produits/")
+    assert second.content == first.content
+    assert "Mon Service" in second.content.decode()
+    assert second_count == 2  # the registry's stamp, the page
+    assert second_count < first_count
+    for header in ("Content-Security-Policy", "X-Frame-Options", "Content-Type", "Content-Language"):
+        assert second[header] == first[header]
+
+
+def test_a_write_is_visible_at_once(client):
+    product = ProductFactory(name="Mon Service")
+    client.get("/produits/")
+    product.name = "Mon Service renommé"
+    product.save()
+    assert "Mon Service renommé" in client.get("/produits/").content.decode()
+
+
+def test_the_query_string_is_part_of_the_key(client):
+    ProductFactory(name="Alpha")
+    ProductFactory(name="Beta")
+    client.get("/produits/")
+    page = client.get("/produits/?q=beta").content.decode()
+    assert "Beta" in page and "Alpha" not in page
+
+
+def test_logged_in_users_and_flash_messages_bypass_it(client):
+    client.get("/")
+    assert "Se connecter" in client.get("/").content.decode()  # served from the cache
+    user = UserFactory()
+    client.force_login(user)
+    page = client.get("/").content.decode()
+    assert "Mon compte" in page and "Se connecter" not in page
+    client.post("/deconnexion/")  # leaves a flash message for the next page, in a cookie
+    page = client.get("/").content.decode()
+    assert "Vous êtes déconnecté." in page
+
+
+def test_a_page_with_a_csrf_token_is_never_stored(client, settings):
+    settings.ROOT_URLCONF = "tests.core.urls_pagecache"
+    first = client.get("/_test/form")
+    other_visitor = client.__class__()
+    second = other_visitor.get("/_test/form")
+    assert second.content != first.content  # each visitor gets their own token
+    again = client.get("/_test/form")  # this visitor already has the cookie: still not stored
+    assert other_visitor.get("/_test/form").content != again.content
+
+
+def test_errors_are_not_stored(client):
+    client.get("/produits/inconnu/")
+    ProductFactory(ghid="inconnu", name="Maintenant connu")
+    assert client.get("/produits/inconnu/").status_code == 200
+
+
+def test_stamps_change_the_key():
+    before = registry_cache.version()
+    registry_cache.bump()
+    assert registry_cache.version() != before
