@@ -7,7 +7,9 @@ day (dates shown change at midnight) and the process (a deployment restarts proc
 changed). Only a 200 without cookies is stored.
 """
 
+import threading
 import uuid
+from collections import OrderedDict
 
 from django.conf import settings
 from django.core.cache import cache
@@ -20,6 +22,35 @@ from incubateur.core.stamps import Stamp
 PROCESS = uuid.uuid4().hex[:12]
 TIMEOUT = 3600
 _SKIPPED_HEADERS = {"set-cookie", "content-length"}
+
+
+class _LocalPages:
+    """The most recent entries, kept in this process too: a hit then reads only the stamps from the database.
+
+    Safe because the key holds the stamps' versions: a stale entry is never looked up again.
+    """
+
+    def __init__(self, size: int = 256):
+        self.size = size
+        self.entries: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is not None:
+                self.entries.move_to_end(key)
+            return entry
+
+    def set(self, key, entry) -> None:
+        with self.lock:
+            self.entries[key] = entry
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+
+_local = _LocalPages()
 
 
 def public_page(*stamps: Stamp):
@@ -59,7 +90,11 @@ class PublicPageCacheMiddleware:
         if stamps is None:
             return self.get_response(request)
         key = _key(request, stamps)
-        stored = cache.get(key)
+        stored = _local.get(key)
+        if stored is None:
+            stored = cache.get(key)
+            if stored is not None:
+                _local.set(key, stored)
         if stored is not None:
             status, headers, body = stored
             response = HttpResponse(body, status=status)
@@ -79,5 +114,7 @@ class PublicPageCacheMiddleware:
             and not (user is not None and user.is_authenticated)
         ):
             headers = [(k, v) for k, v in response.items() if k.lower() not in _SKIPPED_HEADERS]
-            cache.set(key, (response.status_code, headers, response.content), timeout=TIMEOUT)
+            entry = (response.status_code, headers, response.content)
+            cache.set(key, entry, timeout=TIMEOUT)
+            _local.set(key, entry)
         return response
