@@ -13,6 +13,7 @@ from collections import OrderedDict
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import DatabaseError
 from django.http import HttpResponse
 from django.urls import Resolver404, resolve
 from django.utils import timezone
@@ -89,12 +90,17 @@ class PublicPageCacheMiddleware:
         stamps = _stamps_of(request)
         if stamps is None:
             return self.get_response(request)
-        key = _key(request, stamps)
-        stored = _local.get(key)
-        if stored is None:
-            stored = cache.get(key)
-            if stored is not None:
-                _local.set(key, stored)
+        try:
+            key = _key(request, stamps)
+            stored = _local.get(key)
+            if stored is None:
+                stored = cache.get(key)
+                if stored is not None:
+                    _local.set(key, stored)
+        except DatabaseError:
+            # The database cache is unreachable or locked: the request goes on without the cache, and the
+            # DatabaseUnavailable middleware answers 503 if the view needs the database too.
+            return self.get_response(request)
         if stored is not None:
             status, headers, body = stored
             response = HttpResponse(body, status=status)
@@ -115,6 +121,9 @@ class PublicPageCacheMiddleware:
         ):
             headers = [(k, v) for k, v in response.items() if k.lower() not in _SKIPPED_HEADERS]
             entry = (response.status_code, headers, response.content)
-            cache.set(key, entry, timeout=TIMEOUT)
+            try:
+                cache.set(key, entry, timeout=TIMEOUT)
+            except DatabaseError:
+                return response
             _local.set(key, entry)
         return response
