@@ -2,6 +2,7 @@
 
 import socket
 from datetime import datetime
+from pathlib import Path
 
 from django.utils import timezone
 from django_tasks_db.management.commands import db_worker
@@ -51,3 +52,7 @@ def run_tasks(*, limit: int = 100) -> int:
 
 def later(**kwargs) -> datetime:
     return timezone.now() + timezone.timedelta(**kwargs)
+
+
+# The real beta.gouv.fr sample, read in place: `../shared` beside the checkout (as on every machine and in CI).
+SAMPLE = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "betagouv-content-sample"

@@ -10,7 +10,7 @@ from urllib.parse import unquote
 
 import pytest
 from django.core.cache import cache as django_cache
-from django.core.management import call_command, get_commands
+from django.core.management import call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils.http import http_date
@@ -26,6 +26,7 @@ from tests.registry.factories import (
     ProductFactory,
     TeamFactory,
 )
+from tests.utils import SAMPLE
 
 FILES = ["authors", "startups", "incubators", "organisations", "sponsors"]
 D = datetime.date
@@ -685,7 +686,6 @@ def test_a_hit_does_no_serialisation(client, anct, name, monkeypatch):
 
 # --- The real sample ---------------------------------------------------------------------------------
 
-SAMPLE = "/work/shared/data/betagouv-content-sample"
 OPTIONAL_AUTHOR_KEYS = {"bio", "github", "competences", "startups", "previously"}
 
 
@@ -694,9 +694,7 @@ def startups_by_incubator(incubators: dict) -> dict:
 
 
 def test_the_real_sample(client):
-    if "import_betagouv" not in get_commands():
-        pytest.skip("the import_betagouv command does not exist yet")
-    call_command("import_betagouv", SAMPLE, stdout=StringIO())
+    call_command("import_betagouv", str(SAMPLE), stdout=StringIO())
     authors = get_json(client, "authors")
     startups = get_json(client, "startups")
     incubators = get_json(client, "incubators")

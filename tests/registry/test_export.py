@@ -27,8 +27,8 @@ from incubateur.registry.models import (
     Team,
 )
 from tests.registry.factories import OrganisationFactory
+from tests.utils import SAMPLE
 
-SAMPLE = Path("/work/shared/data/betagouv-content-sample")
 FOLDERS = ["_organisations", "_incubators", "_startups", "_authors", "_teams"]
 
 

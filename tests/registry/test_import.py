@@ -29,8 +29,8 @@ from incubateur.registry.models import (
 )
 from tests.factories import UserFactory
 from tests.registry.factories import MemberFactory
+from tests.utils import SAMPLE
 
-SAMPLE = Path("/work/shared/data/betagouv-content-sample")
 User = get_user_model()
 MODELS = [
     Organisation,
