@@ -115,6 +115,8 @@ class PublicPageCacheMiddleware:
             # A page with a CSRF token holds a form to post: its token belongs to this visitor.
             and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
             and "CSRF_COOKIE" not in request.META
+            # A CSP nonce must differ on every response.
+            and "'nonce-" not in response.get("Content-Security-Policy", "")
             and not response.streaming
             and "no-cache" not in response.get("Cache-Control", "")
             and not (user is not None and user.is_authenticated)

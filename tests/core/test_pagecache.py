@@ -82,3 +82,11 @@ def test_stamps_change_the_key():
     before = registry_cache.version()
     registry_cache.bump()
     assert registry_cache.version() != before
+
+
+def test_a_page_with_a_csp_nonce_is_never_stored(client, settings):
+    settings.ROOT_URLCONF = "tests.core.urls_pagecache"
+    first = client.get("/_test/nonce")
+    assert "'nonce-" in first["Content-Security-Policy"]
+    second = client.__class__().get("/_test/nonce")
+    assert second.content != first.content

@@ -14,3 +14,12 @@ def with_a_form(request):
 
 
 urlpatterns = [*urlpatterns, path("_test/form", with_a_form)]
+
+
+@public_page()
+@login_not_required
+def with_a_nonce(request):
+    return HttpResponse(f'<script nonce="{request.csp_nonce}" src="/static/x.js"></script>')
+
+
+urlpatterns.append(path("_test/nonce", with_a_nonce))
