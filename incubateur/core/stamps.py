@@ -6,9 +6,25 @@ Cached values are stored under keys that contain the stamp; stale ones simply st
 """
 
 import uuid
+from collections.abc import Callable
 
 from django.core.cache import cache
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+
+FRAGMENT_TIMEOUT = 24 * 3600
+
+
+def cached_html(key: str, render: Callable[[], tuple[str, ...]]) -> tuple[SafeString, ...]:
+    """HTML fragments rendered by `render` once per `key` (a key from `Stamp.key`), then read from the cache.
+
+    Only for our own templates' output, rendered without anything from the request.
+    """
+    fragments = cache.get(key)
+    if fragments is None:
+        fragments = tuple(render())
+        cache.set(key, fragments, timeout=FRAGMENT_TIMEOUT)
+    return tuple(mark_safe(html) for html in fragments)  # noqa: S308 - our own templates' output
 
 
 class Stamp:

@@ -118,7 +118,7 @@ def search(query: str, *, limit: int = 50) -> list[SearchHit]:
             haystack = [person.get_full_name(), person.username or "", position.title, pole.name, pole.slug]
             if position.portfolio is not None:
                 haystack += [position.portfolio.label, *position.portfolio.themes]
-                haystack += [code for code in position.portfolio.ministries]
+                haystack += position.portfolio.ministries
                 haystack += [MINISTRIES.get(code, "") for code in position.portfolio.ministries]
             text = fold(" ".join(haystack))
             if all(word in text for word in words):

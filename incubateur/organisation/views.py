@@ -1,37 +1,31 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.cache import cache as django_cache
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_safe
 
 from incubateur.core.decorators import staff_required
 from incubateur.core.ministries import MINISTRIES
 from incubateur.core.pagecache import public_page
+from incubateur.core.stamps import cached_html
 from incubateur.organisation import cache, selectors, services
 from incubateur.organisation.forms import MinistryForm, PortfolioManagerForm, PositionForm, SearchForm
 from incubateur.organisation.models import Pole, Portfolio, Position
 from incubateur.registry import cache as registry_cache
 
 
-def _cached_fragments() -> tuple[str, str, str]:
+def _cached_fragments() -> tuple[str, ...]:
     """The request-independent parts of the page, rendered once per organisation version:
     the intro, the search forms as they are with no query, and the body."""
-    # Names link to member pages of the registry: its stamp is part of the key too.
-    key = cache.key(f"fragments:who_does_what:{registry_cache.version()}")
-    fragments = django_cache.get(key)
-    if fragments is None:
-        context = {
-            "directory": selectors.directory(),
-            "search_form": SearchForm(),
-            "ministry_form": MinistryForm(),
-        }
-        fragments = tuple(
+
+    def render():
+        context = {"directory": selectors.directory(), "search_form": SearchForm(), "ministry_form": MinistryForm()}
+        return (
             render_to_string(f"organisation/_directory_{part}.html", context) for part in ("intro", "search", "body")
         )
-        django_cache.set(key, fragments, timeout=24 * 3600)
-    return tuple(mark_safe(html) for html in fragments)  # noqa: S308 - our own templates' output
+
+    # Names link to member pages of the registry: its stamp is part of the key too.
+    return cached_html(cache.key(f"fragments:who_does_what:{registry_cache.version()}"), render)
 
 
 @public_page(cache.stamp, registry_cache.stamp)

@@ -3,15 +3,14 @@ of a product (its team, its incubators' teams, Incubator staff) and of one's own
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.cache import cache as django_cache
 from django.db import IntegrityError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_safe
 
 from incubateur.core.pagecache import public_page
+from incubateur.core.stamps import cached_html
 from incubateur.registry import cache, perms, queries, services
 from incubateur.registry.forms import MemberForm, PhaseAddForm, PhaseEndForm, ProductFilterForm, ProductForm
 
@@ -37,12 +36,10 @@ def product_list(request):
     # (long DSFR selects) is most of the page's cost, so it is rendered once per registry version.
     filters_html = ""
     if unfiltered:
-        key = cache.key("fragment:product_filters", daily=False)
-        filters_html = django_cache.get(key)
-        if filters_html is None:
-            filters_html = render_to_string("registry/_product_filters.html", {"form": form, "filters": filters})
-            django_cache.set(key, filters_html, timeout=24 * 3600)
-        filters_html = mark_safe(filters_html)  # noqa: S308 - our own template's output
+        [filters_html] = cached_html(
+            cache.key("fragment:product_filters", daily=False),
+            lambda: [render_to_string("registry/_product_filters.html", {"form": form, "filters": filters})],
+        )
     return render(
         request,
         "registry/product_list.html",
