@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("incubateur.core.urls")),
     path("", include("incubateur.organisation.urls")),
     path("", include("incubateur.registry.urls")),
+    path("", include("incubateur.guichet.urls")),
     path("api/v2.7/", include("incubateur.registry.urls_v27")),
     path("api/v1/", api_urls()),
     path("healthz", core_views.healthz, name="healthz"),

@@ -14,6 +14,7 @@ $PY manage.py createcachetable
 # The first run loads data/organisation.yaml; later runs keep what staff changed online
 # (`manage.py load_organisation` makes the database say what the file says again).
 $PY manage.py load_organisation --if-empty
+$PY manage.py load_routing --if-empty
 
 pids=()
 cleanup() {

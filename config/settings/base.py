@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "incubateur.public",
     "incubateur.organisation",
     "incubateur.registry",
+    "incubateur.guichet",
 ]
 
 MIDDLEWARE = [
@@ -199,6 +200,16 @@ NOTIFICATION_BACKOFF_CAP = 3600  # seconds
 # A delivery claimed longer ago than this is taken to have died with its worker and is tried again.
 NOTIFICATION_CLAIM_TIMEOUT = 5 * 60
 WORKER_HOUSEKEEPING_INTERVAL = 30  # seconds
+# Run by each worker's housekeeping thread at every beat (each must be idempotent and cheap when idle).
+WORKER_HOUSEKEEPING_HOOKS = ["incubateur.guichet.services.tick"]
+
+# The guichet: a first answer within one working day (Europe/Paris, Monday–Friday, French public holidays off).
+GUICHET_WORKDAY_START = 9  # o'clock
+GUICHET_WORKDAY_END = 18
+GUICHET_REMINDER_BEFORE_MINUTES = 120  # the assignee is reminded this long before the first answer is due
+GUICHET_AUTOCLOSE_DAYS = 14  # a resolved request closes itself after this many days unless reopened
+# Mattermost channel for new (non-confidential) requests; empty: MATTERMOST_DEFAULT_CHANNEL.
+GUICHET_MATTERMOST_CHANNEL = os.environ.get("GUICHET_MATTERMOST_CHANNEL", "")
 WORKER_STALE_AFTER = 3 * 60  # seconds without a heartbeat before /healthz calls the worker stale
 
 # --- Security headers -----------------------------------------------------------------------------

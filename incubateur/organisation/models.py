@@ -59,6 +59,15 @@ class Pole(models.Model):
     mission = models.TextField("mission", blank=True)
     note = models.TextField("complément", blank=True)
     order = models.PositiveSmallIntegerField("ordre", default=0)
+    guichet_assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="référent du guichet",
+        help_text="Reçoit les demandes adressées au pôle ; à défaut, la ou le responsable du pôle.",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     objects = PoleQuerySet.as_manager()
 
@@ -77,6 +86,11 @@ class Pole(models.Model):
         if positions is None:
             positions = self.positions.current().select_related("person").order_by("order", "pk")
         return next((p.person for p in positions if p.is_lead), None)
+
+    @property
+    def guichet_contact(self):
+        """Who receives the guichet's requests routed to this pole: its referent, else its lead."""
+        return self.guichet_assignee or self.lead
 
 
 class PositionQuerySet(models.QuerySet):

@@ -79,6 +79,15 @@ class MemberQuerySet(models.QuerySet):
         )
         return self.filter(models.Exists(running))
 
+    def of_product(self, product, today=None):
+        """The product's active team: members with a mission naming it that runs today."""
+        today = today or timezone.localdate()
+        running = (
+            Mission.objects.filter(member=models.OuterRef("pk"), products=product, start__lte=today)
+            .filter(Q(end__isnull=True) | Q(end__gte=today))
+        )
+        return self.filter(models.Exists(running))
+
 
 class Member(models.Model):
     """A member of the community (`content/_authors/<username>.md`)."""
@@ -162,6 +171,21 @@ class MissionProduct(models.Model):
         return f"{self.mission} — {self.product}"
 
 
+class ProductQuerySet(models.QuerySet):
+    def with_active_member(self, user, today=None):
+        """Products in whose active team this account is: a mission of its member fiche names the product
+        and runs today. The one answer to "is this my product?" (the guichet and offers of help use it)."""
+        if user is None or not user.is_authenticated:
+            return self.none()
+        today = today or timezone.localdate()
+        running = (
+            MissionProduct.objects.filter(product=models.OuterRef("pk"), mission__member__user=user)
+            .filter(mission__start__lte=today)
+            .filter(Q(mission__end__isnull=True) | Q(mission__end__gte=today))
+        )
+        return self.filter(models.Exists(running))
+
+
 class Product(models.Model):
     """A product ("startup d'État", `content/_startups/<ghid>.md`)."""
 
@@ -193,6 +217,8 @@ class Product(models.Model):
     fast_amount = models.PositiveIntegerField("montant FAST (€)", null=True, blank=True)
     redirect_from = models.JSONField("anciennes adresses", default=list, blank=True)
     extra = models.JSONField("autres champs", default=dict, blank=True)
+
+    objects = ProductQuerySet.as_manager()
 
     class Meta:
         verbose_name = "produit"

@@ -1,7 +1,8 @@
 """`manage.py db_worker`: django-tasks-db's worker, plus a housekeeping thread.
 
 The thread beats every WORKER_HOUSEKEEPING_INTERVAL seconds: it records that this worker is alive
-(`/healthz` reads it) and re-queues notifications left behind by a worker that died.
+(`/healthz` reads it), re-queues notifications left behind by a worker that died, and runs the domain apps'
+hooks (WORKER_HOUSEKEEPING_HOOKS: the guichet's reminders and auto-close).
 """
 
 import logging
@@ -10,6 +11,7 @@ import threading
 from django.conf import settings
 from django.db import close_old_connections, connections
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django_tasks_db.management.commands import db_worker
 
 from incubateur.core import notifications
@@ -23,6 +25,12 @@ def housekeeping(worker_id: str) -> None:
     requeued = notifications.sweep()
     if requeued:
         logger.info("Housekeeping re-queued %s notification(s).", requeued)
+    # The domain apps' periodic chores (WORKER_HOUSEKEEPING_HOOKS): core names them, never imports them.
+    for path in settings.WORKER_HOUSEKEEPING_HOOKS:
+        try:
+            import_string(path)()
+        except Exception:  # noqa: BLE001 - one failing hook must not stop the heartbeat or the others
+            logger.exception("Housekeeping hook %s failed", path)
 
 
 class HousekeepingThread(threading.Thread):

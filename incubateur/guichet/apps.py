@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class GuichetConfig(AppConfig):
+    name = "incubateur.guichet"
+    label = "guichet"
+    verbose_name = "guichet"

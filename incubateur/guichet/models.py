@@ -1,0 +1,415 @@
+"""The guichet: requests to the Incubator, their messages, who may read a confidential one, offers of help,
+and the routing table (data staff edit).
+
+Who may see what is said once, in `TicketQuerySet.for_user()` and `OfferQuerySet.for_user()`: every page,
+list, count, search, export and API answer starts from them.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from incubateur.core.ministries import MINISTRY_CHOICES
+from incubateur.core.roles import is_member, is_staff
+from incubateur.guichet.kinds import Kind, Topic
+
+
+class Status(models.TextChoices):
+    NEW = "nouveau", "Nouvelle"
+    IN_PROGRESS = "pris-en-charge", "Prise en charge"
+    WAITING = "en-attente-demandeur", "En attente de votre réponse"
+    RESOLVED = "resolu", "Résolue"
+    CLOSED = "clos", "Close"
+
+
+OPEN_STATUSES = (Status.NEW, Status.IN_PROGRESS, Status.WAITING)
+
+# What the people who handle a request may do, from each status.
+HANDLER_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    Status.NEW: (Status.IN_PROGRESS, Status.WAITING, Status.RESOLVED),
+    Status.IN_PROGRESS: (Status.WAITING, Status.RESOLVED),
+    Status.WAITING: (Status.IN_PROGRESS, Status.RESOLVED),
+    Status.RESOLVED: (Status.IN_PROGRESS, Status.CLOSED),
+    Status.CLOSED: (),
+}
+# What the requester may do: say it is settled, or reopen it.
+REQUESTER_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    Status.NEW: (Status.RESOLVED,),
+    Status.IN_PROGRESS: (Status.RESOLVED,),
+    Status.WAITING: (Status.RESOLVED,),
+    Status.RESOLVED: (Status.IN_PROGRESS,),
+    Status.CLOSED: (Status.IN_PROGRESS,),
+}
+
+
+class Channel(models.TextChoices):
+    WEB = "web", "formulaire du guichet"
+    API = "api", "API"
+    PHONE = "telephone", "téléphone"
+    EMAIL = "email", "e-mail"
+    MEETING = "rencontre", "de vive voix"
+    OFFER = "offre", "offre d'aide acceptée"
+
+
+class RoutingRule(models.Model):
+    """One row of the routing table: kind × topic × portfolio → who receives the request.
+
+    The most specific row wins: topic and portfolio, then topic, then portfolio, then the kind alone.
+    """
+
+    class Target(models.TextChoices):
+        PORTFOLIO_MANAGER = "portefeuille", "la ou le responsable du portefeuille concerné"
+        POLE = "pole", "un pôle (son référent du guichet, à défaut sa ou son responsable)"
+        PERSON = "personne", "une personne"
+        OPERATIONS_LEAD = "operations", "la ou le responsable des opérations (PMO)"
+        CHOSEN = "choix", "la personne que le demandeur choisit"
+
+    kind = models.CharField("type de demande", max_length=40, choices=Kind.choices)
+    topic = models.CharField("sujet", max_length=40, choices=Topic.choices, blank=True, help_text="Vide : tous.")
+    portfolio = models.ForeignKey(
+        "organisation.Portfolio",
+        verbose_name="portefeuille",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="Vide : tous les portefeuilles.",
+    )
+    target = models.CharField("attribuer à", max_length=20, choices=Target.choices)
+    pole = models.ForeignKey(
+        "organisation.Pole", verbose_name="pôle", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="personne",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    copy_portfolio_manager = models.BooleanField("responsable du portefeuille en copie", default=False)
+    fallback_pole = models.ForeignKey(
+        "organisation.Pole",
+        verbose_name="pôle de repli",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Reçoit la demande quand personne n'est trouvé (aucun portefeuille, poste vacant).",
+    )
+    updated_at = models.DateTimeField("modifiée le", auto_now=True)
+
+    class Meta:
+        verbose_name = "règle de routage"
+        verbose_name_plural = "règles de routage"
+        ordering = ["kind", "topic", "portfolio__order", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "topic"], condition=Q(portfolio__isnull=True), name="one_rule_per_kind_topic"
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "topic", "portfolio"],
+                condition=Q(portfolio__isnull=False),
+                name="one_rule_per_kind_topic_portfolio",
+            ),
+            models.CheckConstraint(condition=~Q(target="pole") | Q(pole__isnull=False), name="pole_rule_names_a_pole"),
+            models.CheckConstraint(
+                condition=~Q(target="personne") | Q(person__isnull=False), name="person_rule_names_a_person"
+            ),
+        ]
+
+    def __str__(self):
+        parts = [self.get_kind_display()]
+        if self.topic:
+            parts.append(self.get_topic_display())
+        if self.portfolio_id:
+            parts.append(f"portefeuille {self.portfolio}")
+        return " · ".join(parts)
+
+
+class TicketQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """The requests this account may see.
+
+        - its own requests, and the requests a team it is in accepted as an offer of help (not confidential);
+        - Incubator staff and administrators: every request that is not confidential;
+        - a confidential request: only its requester and its participants (the chosen recipient and the people
+          they added). Nobody else, administrators included.
+        """
+        if not is_member(user):
+            return self.none()
+        from incubateur.registry.models import Product
+
+        participant = Exists(Participant.objects.filter(ticket=OuterRef("pk"), user=user))
+        team = Q(team_owned=True, product__in=Product.objects.with_active_member(user).values("pk"))
+        visible = Q(requester=user) | Q(confidential=True) & participant | Q(confidential=False) & team
+        if is_staff(user):
+            visible |= Q(confidential=False)
+        return self.filter(visible)
+
+    def open(self):
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def unanswered(self):
+        return self.open().filter(first_response_at__isnull=True)
+
+    def overdue(self, now=None):
+        return self.unanswered().filter(first_response_due__lt=now or timezone.now())
+
+    def search(self, query: str):
+        """Words found in the subject, the body or the product's name (all words, any case)."""
+        for word in query.split():
+            self = self.filter(Q(subject__icontains=word) | Q(body__icontains=word) | Q(product__name__icontains=word))
+        return self
+
+
+class Ticket(models.Model):
+    """A request to the Incubator ("demande")."""
+
+    kind = models.CharField("type de demande", max_length=40, choices=Kind.choices)
+    topic = models.CharField("sujet", max_length=40, choices=Topic.choices, blank=True)
+    subject = models.CharField("objet", max_length=200)
+    body = models.TextField("message")
+    product = models.ForeignKey(
+        "registry.Product",
+        verbose_name="produit",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    ministry = models.CharField("ministère", max_length=40, choices=MINISTRY_CHOICES, blank=True)
+    confidential = models.BooleanField("confidentielle", default=False)
+    team_owned = models.BooleanField(
+        "partagée avec l'équipe du produit",
+        default=False,
+        help_text="Une offre d'aide acceptée : toute l'équipe active du produit suit la demande.",
+    )
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="demandeur", on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="enregistrée par",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Rempli quand un membre de l'Incubateur a saisi la demande pour le compte du demandeur.",
+    )
+    channel = models.CharField("reçue par", max_length=20, choices=Channel.choices, default=Channel.WEB)
+    status = models.CharField("statut", max_length=30, choices=Status.choices, default=Status.NEW)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="attribuée à",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    pole = models.ForeignKey(
+        "organisation.Pole", verbose_name="pôle", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    portfolio = models.ForeignKey(
+        "organisation.Portfolio",
+        verbose_name="portefeuille",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    copied = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name="en copie", blank=True, related_name="+")
+    routing_reason = models.CharField("raison de l'attribution", max_length=500)
+    created_at = models.DateTimeField("créée le", default=timezone.now)
+    updated_at = models.DateTimeField("modifiée le", auto_now=True)
+    first_response_due = models.DateTimeField("première réponse attendue avant")
+    first_response_at = models.DateTimeField("première réponse le", null=True, blank=True)
+    resolved_at = models.DateTimeField("résolue le", null=True, blank=True)
+    closed_at = models.DateTimeField("close le", null=True, blank=True)
+    reminder_sent_at = models.DateTimeField("rappel envoyé le", null=True, blank=True)
+    escalated_at = models.DateTimeField("retard signalé le", null=True, blank=True)
+    # Optimistic locking: every change of status or assignment checks and bumps it.
+    version = models.PositiveIntegerField(default=1)
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True)
+
+    objects = TicketQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "demande"
+        verbose_name_plural = "demandes"
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["requester", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="one_ticket_per_idempotency_key",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["status", "first_response_due"]),
+            models.Index(fields=["assignee", "status"]),
+            models.Index(fields=["requester", "-created_at"]),
+        ]
+
+    def __str__(self):
+        # Never the subject: this string lands in the journal and the admin, confidential requests included.
+        return f"Demande n°{self.pk}"
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("guichet:ticket", args=[self.pk])
+
+    @property
+    def reference(self) -> str:
+        return f"n°{self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def is_overdue(self, now=None) -> bool:
+        return self.is_open and self.first_response_at is None and (now or timezone.now()) > self.first_response_due
+
+    def next_statuses(self, *, handler: bool, requester: bool) -> list[str]:
+        allowed: list[str] = []
+        if handler:
+            allowed += HANDLER_TRANSITIONS[self.status]
+        if requester:
+            allowed += [s for s in REQUESTER_TRANSITIONS[self.status] if s not in allowed]
+        return allowed
+
+    def can_be_reopened(self) -> bool:
+        return self.status in (Status.RESOLVED, Status.CLOSED)
+
+
+class Participant(models.Model):
+    """Who may read a confidential request besides its requester: the chosen recipient, and the people they
+    add (the requester is told who)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="participants")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="personne", on_delete=models.PROTECT)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "personne ayant accès"
+        verbose_name_plural = "personnes ayant accès"
+        ordering = ["added_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["ticket", "user"], name="one_participation")]
+
+    def __str__(self):
+        return f"{self.user} — {self.ticket}"
+
+
+class Read(models.Model):
+    """A read of a confidential request by someone other than its requester ("qui a consulté ma demande")."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="reads")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "consultation"
+        verbose_name_plural = "consultations"
+        ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return f"{self.user} — {self.ticket} — {self.at:%d/%m/%Y %H:%M}"
+
+
+class MessageQuerySet(models.QuerySet):
+    def visible_to(self, user, ticket: Ticket):
+        """Replies for everyone who sees the request; internal notes only for the people who handle it (never
+        the requester)."""
+        from incubateur.guichet.perms import can_handle
+
+        if can_handle(user, ticket) and user.pk != ticket.requester_id:
+            return self
+        return self.filter(internal=False)
+
+
+class Message(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="auteur", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    body = models.TextField("message")
+    internal = models.BooleanField("note interne", default=False)
+    created_at = models.DateTimeField("envoyé le", default=timezone.now)
+
+    objects = MessageQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "message"
+        verbose_name_plural = "messages"
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"Message n°{self.pk} — {self.ticket}"
+
+
+class OfferStatus(models.TextChoices):
+    PENDING = "proposee", "Proposée"
+    ACCEPTED = "acceptee", "Acceptée"
+    DECLINED = "refusee", "Refusée"
+    WITHDRAWN = "retiree", "Retirée"
+
+
+class OfferQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Incubator staff see every offer; a member sees the offers made to the products whose active team
+        they are in."""
+        if not is_member(user):
+            return self.none()
+        if is_staff(user):
+            return self
+        from incubateur.registry.models import Product
+
+        return self.filter(product__in=Product.objects.with_active_member(user).values("pk"))
+
+    def pending(self):
+        return self.filter(status=OfferStatus.PENDING)
+
+
+class Offer(models.Model):
+    """An offer of help to a product team. Until the team accepts it, nothing else happens."""
+
+    product = models.ForeignKey("registry.Product", verbose_name="produit", on_delete=models.CASCADE, related_name="+")
+    topic = models.CharField("sujet", max_length=200)
+    message = models.TextField("message")
+    offered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="proposée par", on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField("statut", max_length=20, choices=OfferStatus.choices, default=OfferStatus.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="décision de",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField("décidée le", null=True, blank=True)
+    decline_reason = models.TextField("raison du refus", blank=True)
+    ticket = models.OneToOneField(
+        Ticket, verbose_name="demande", null=True, blank=True, on_delete=models.SET_NULL, related_name="offer"
+    )
+    created_at = models.DateTimeField("proposée le", default=timezone.now)
+
+    objects = OfferQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "offre d'aide"
+        verbose_name_plural = "offres d'aide"
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"Offre d'aide n°{self.pk} — {self.product}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == OfferStatus.PENDING
