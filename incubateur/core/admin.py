@@ -12,6 +12,10 @@ class JournalEntryAdmin(admin.ModelAdmin):
     date_hierarchy = "at"
     list_select_related = ["actor"]
 
+    def get_queryset(self, request):
+        # The same scoping as /equipe/journal/: confidential rows are read only through their object.
+        return super().get_queryset(request).for_user(request.user)
+
     # The journal is evidence: nobody edits or deletes it, not even administrators.
     def has_add_permission(self, request):
         return False

@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from incubateur.core.roles import is_admin, is_staff
+from incubateur.core.roles import is_staff
 
 
 class Visibility(models.TextChoices):
@@ -17,11 +17,10 @@ class JournalEntryQuerySet(models.QuerySet):
     def for_user(self, user):
         """What a user may read of the journal.
 
-        Staff read public and internal rows; confidential rows are read through the object they concern
-        (each app decides who may see it), and in full only by administrators.
+        Staff and administrators read public and internal rows. Confidential rows are never listed, not even
+        to administrators: they are read only through the object they concern (`about(obj)`), by the people
+        that object's app lets see it (a confidential guichet request: its requester and participants).
         """
-        if is_admin(user):
-            return self
         if is_staff(user):
             return self.filter(visibility__in=[Visibility.PUBLIC, Visibility.INTERNAL])
         return self.filter(visibility=Visibility.PUBLIC)

@@ -38,10 +38,13 @@ def test_an_unknown_visibility_is_refused():
 def test_journal_for_user_by_role():
     public = _record(Visibility.PUBLIC)
     internal = _record(Visibility.INTERNAL)
-    confidential = _record(Visibility.CONFIDENTIAL)
+    target = UserFactory()
+    confidential = _record(Visibility.CONFIDENTIAL, obj=target)
     assert set(JournalEntry.objects.for_user(UserFactory())) == {public}
     assert set(JournalEntry.objects.for_user(UserFactory(staff=True))) == {public, internal}
-    assert set(JournalEntry.objects.for_user(UserFactory(admin=True))) == {public, internal, confidential}
+    # Confidential rows are read only through their object: administrators do not list them either.
+    assert set(JournalEntry.objects.for_user(UserFactory(admin=True))) == {public, internal}
+    assert list(JournalEntry.objects.about(target)) == [confidential]
 
 
 def test_staff_journal_page_lists_internal_rows_but_not_confidential_ones(client):
