@@ -203,6 +203,9 @@ WORKER_HOUSEKEEPING_INTERVAL = 30  # seconds
 # Run by each worker's housekeeping thread at every beat (each must be idempotent and cheap when idle).
 WORKER_HOUSEKEEPING_HOOKS = ["incubateur.guichet.services.tick"]
 
+# Run inside the transaction of `import_betagouv`, after the registry is written: each returns report lines.
+REGISTRY_IMPORT_HOOKS: list[str] = []
+
 # The guichet: a first answer within one working day (Europe/Paris, Monday–Friday, French public holidays off).
 GUICHET_WORKDAY_START = 9  # o'clock
 GUICHET_WORKDAY_END = 18

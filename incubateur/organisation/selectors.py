@@ -71,23 +71,32 @@ def fallback_contact(reason: str) -> Contact:
     return Contact(person=lead, portfolio=None, explanation=f"{reason} : {where} prend le relais")
 
 
+def match_portfolio(portfolios: list[Portfolio], *, ministries=(), themes=()) -> tuple[Portfolio, str] | None:
+    """The portfolio that covers these themes, else these ministries (in order), with the French explanation;
+    None when none does. Pure: pass the portfolios read once (boards match hundreds of products with it)."""
+    for theme in themes:
+        wanted = fold(theme)
+        for portfolio in portfolios:
+            if any(fold(t) == wanted for t in portfolio.themes):
+                return portfolio, f"portefeuille {portfolio.label}, thématique {theme}"
+    for code in ministries:
+        for portfolio in portfolios:
+            if code in portfolio.ministries:
+                label = MINISTRIES.get(code, code)
+                return portfolio, f"portefeuille {portfolio.label}, ministère {label}"
+    return None
+
+
 def contact_for(*, ministries=(), themes=()) -> Contact:
     """The portfolio manager for these themes, else these ministries (in order), else the fallback.
 
     For a product, pass its themes (the more specific) and its sponsors' ministries in order, then its
     incubator owner's ministry.
     """
-    portfolios = list(Portfolio.objects.select_related("manager"))
-    for theme in themes:
-        wanted = fold(theme)
-        for portfolio in portfolios:
-            if any(fold(t) == wanted for t in portfolio.themes):
-                return Contact(portfolio.manager, portfolio, f"portefeuille {portfolio.label}, thématique {theme}")
-    for code in ministries:
-        for portfolio in portfolios:
-            if code in portfolio.ministries:
-                label = MINISTRIES.get(code, code)
-                return Contact(portfolio.manager, portfolio, f"portefeuille {portfolio.label}, ministère {label}")
+    found = match_portfolio(list(Portfolio.objects.select_related("manager")), ministries=ministries, themes=themes)
+    if found is not None:
+        portfolio, explanation = found
+        return Contact(portfolio.manager, portfolio, explanation)
     if ministries or themes:
         return fallback_contact("aucun portefeuille ne couvre ce périmètre")
     return fallback_contact("aucun périmètre indiqué")

@@ -35,6 +35,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.validators import EmailValidator
 from django.db import connections, models, router, transaction
+from django.utils.module_loading import import_string
 
 from incubateur.accounts.models import normalize_email
 from incubateur.core import journal
@@ -922,6 +923,7 @@ class Report:
     accounts_created: int = 0
     accounts_linked: int = 0
     warnings: list[Problem] = field(default_factory=list)
+    more_lines: list[str] = field(default_factory=list)  # what the import hooks did
 
     def warnings_of(self, kind: Kind) -> int:
         return sum(1 for p in self.warnings if p.file.startswith(f"{kind.folder}/"))
@@ -938,7 +940,7 @@ class Report:
                 line += f" ; {self.absent[n]} absent(s) de l'arborescence, laissé(s) tel(s) quel(s)"
             out.append(line)
         out.append(f"comptes : {self.accounts_created} créé(s), {self.accounts_linked} existant(s) relié(s)")
-        return out
+        return out + self.more_lines
 
     def summary(self) -> dict:
         return {
@@ -1277,6 +1279,10 @@ def import_betagouv(
     report = Report(content=tree.content, files=tree.files, warnings=sorted(tree.warnings, key=lambda p: p.sort_key))
     with transaction.atomic():
         _write(tree, report, progress)
+        # Other apps derive their own history from the same tree, in the same transaction (all or nothing):
+        # REGISTRY_IMPORT_HOOKS names them (the programmes app: past FAST editions and their laureates).
+        for hook in settings.REGISTRY_IMPORT_HOOKS:
+            report.more_lines += import_string(hook)(content=tree.content, by=by)
         totals = ", ".join(
             f"{report.created[k.name] + report.updated[k.name] + report.unchanged[k.name]} {k.label}" for k in KINDS
         )

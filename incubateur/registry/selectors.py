@@ -183,3 +183,30 @@ def filter_members(
     if domaine:
         members = members.filter(domaine=domaine)
     return members
+
+
+def perimeters(products) -> dict[int, tuple[list[str], list[str]]]:
+    """Each product's perimeter, as the organisation's `match_portfolio` wants it: its themes, and its
+    ministries most specific first (its sponsors' in order, then its principal incubator owner's).
+    Three queries whatever the number of products."""
+    products = list(products)
+    pks = [p.pk for p in products]
+    ministries: dict[int, list[str]] = {pk: [] for pk in pks}
+    for pk, code in (
+        ProductSponsor.objects.filter(product_id__in=pks)
+        .exclude(organisation__domaine_ministeriel="")
+        .order_by("product_id", "order")
+        .values_list("product_id", "organisation__domaine_ministeriel")
+    ):
+        ministries[pk].append(code)
+    for pk, code in (
+        ProductIncubator.objects.filter(product_id__in=pks, is_principal=True)
+        .exclude(incubator__owner__domaine_ministeriel="")
+        .exclude(incubator__owner__isnull=True)
+        .values_list("product_id", "incubator__owner__domaine_ministeriel")
+    ):
+        ministries[pk].append(code)
+    return {
+        p.pk: ([t for t in (p.thematiques or []) if isinstance(t, str)], list(dict.fromkeys(ministries[p.pk])))
+        for p in products
+    }

@@ -9,7 +9,7 @@ from django.db import transaction
 
 from incubateur.core import journal
 from incubateur.core.models import Visibility
-from incubateur.registry.models import Member, Phase, Product
+from incubateur.registry.models import Event, Member, Phase, Product
 
 
 def _apply(obj, values: dict) -> list[str]:
@@ -152,3 +152,19 @@ def product_phase_end(*, phase: Phase, by, end: datetime.date) -> Phase:
         data={"ghid": product.ghid, "phase": phase.name, "end": end.isoformat()},
     )
     return phase
+
+
+@transaction.atomic
+def product_event_add(*, product: Product, by, name: str, date: datetime.date, comment: str = "") -> Event:
+    """Add an event to a product's public history (a committee, a FAST award…)."""
+    order = product.events.count()
+    event = Event.objects.create(product=product, name=name, date=date, comment=comment, order=order)
+    journal.record(
+        actor=by,
+        action="registry.event_added",
+        message=f"{product.name} : {event.get_name_display()} le {date:%d/%m/%Y}",
+        visibility=Visibility.PUBLIC,
+        obj=product,
+        data={"ghid": product.ghid, "event": name, "date": date.isoformat()},
+    )
+    return event
