@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("incubateur.organisation.urls")),
     path("", include("incubateur.registry.urls")),
     path("", include("incubateur.guichet.urls")),
+    path("", include("incubateur.programmes.urls")),
     path("api/v2.7/", include("incubateur.registry.urls_v27")),
     path("api/v1/", api_urls()),
     path("healthz", core_views.healthz, name="healthz"),

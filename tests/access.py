@@ -99,6 +99,10 @@ def _collect() -> None:
     from tests.guichet import access_api as guichet_api
     from tests.guichet import access_desk as guichet_desk
     from tests.guichet import access_pages as guichet_pages
+    from tests.programmes import access_api as programmes_api
+    from tests.programmes import access_board as programmes_board
+    from tests.programmes import access_public as programmes_public
+    from tests.programmes import access_staff as programmes_staff
     from tests.registry import access_api, access_pages
 
     ROWS.extend(access_pages.ROWS)
@@ -106,6 +110,10 @@ def _collect() -> None:
     ROWS.extend(guichet_pages.ROWS)
     ROWS.extend(guichet_desk.ROWS)
     ROWS.extend(guichet_api.ROWS)
+    ROWS.extend(programmes_public.ROWS)
+    ROWS.extend(programmes_staff.ROWS)
+    ROWS.extend(programmes_board.ROWS)
+    ROWS.extend(programmes_api.ROWS)
 
 
 _collect()

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "incubateur.organisation",
     "incubateur.registry",
     "incubateur.guichet",
+    "incubateur.programmes",
 ]
 
 MIDDLEWARE = [
@@ -204,7 +205,15 @@ WORKER_HOUSEKEEPING_INTERVAL = 30  # seconds
 WORKER_HOUSEKEEPING_HOOKS = ["incubateur.guichet.services.tick"]
 
 # Run inside the transaction of `import_betagouv`, after the registry is written: each returns report lines.
-REGISTRY_IMPORT_HOOKS: list[str] = []
+REGISTRY_IMPORT_HOOKS: list[str] = ["incubateur.programmes.history.import_fast_history"]
+
+# Programmes and portfolio boards (domain.md §3.1–3.2).
+PROGRAMMES_COMMITTEE_INTERVAL_MONTHS = 6  # a comité d'investissement at least every 6 months
+PROGRAMMES_COMMITTEE_PROVISIONAL_MONTHS = 2  # after a provisional decision
+# Time in a phase beyond which the board shows it (months).
+PROGRAMMES_PHASE_NORMS_MONTHS = {"investigation": 3, "construction": 18, "acceleration": 24, "consolidation": 18}
+# The pole whose members (the direction) see every portfolio's board, with the pole leads and administrators.
+PROGRAMMES_DIRECTION_POLE = "direction"
 
 # The guichet: a first answer within one working day (Europe/Paris, Monday–Friday, French public holidays off).
 GUICHET_WORKDAY_START = 9  # o'clock

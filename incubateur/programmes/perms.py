@@ -1,0 +1,102 @@
+"""Who may do what with programmes, applications, reviews, committees and boards: one function per decision.
+
+Seeing an application at all is `Application.objects.for_user(user)` (404 outside it).
+"""
+
+from django.conf import settings
+
+from incubateur.core.roles import is_admin, is_member, is_staff
+from incubateur.programmes.models import ApplicantType, Application, ApplicationStatus, Call, Review
+
+
+def can_manage_calls(user) -> bool:
+    """Create and edit calls, instruct applications, decide, publish results, record committees."""
+    return is_staff(user)
+
+
+def can_apply(user, call: Call, now=None) -> bool:
+    return is_member(user) and call.is_open(now)
+
+
+def can_edit_application(user, application: Application, now=None) -> bool:
+    """A draft, while the call is open: its applicant, or any active member of its product's team."""
+    if not application.is_draft or not application.call.is_open(now) or not is_member(user):
+        return False
+    return is_applicant_side(user, application)
+
+
+def is_applicant_side(user, application: Application) -> bool:
+    if not is_member(user):
+        return False
+    if application.applicant_id == user.pk:
+        return True
+    if application.product_id and application.call.applicant_type == ApplicantType.PRODUCT:
+        from incubateur.registry.models import Product
+
+        return Product.objects.with_active_member(user).filter(pk=application.product_id).exists()
+    return False
+
+
+def has_conflict(user, application: Application) -> bool:
+    """A member of the product's team (any mission on it, past or present), or someone who stepped aside."""
+    if Review.objects.filter(application=application, reviewer=user, withdrawn=True).exists():
+        return True
+    if application.applicant_id == user.pk:
+        return True
+    if application.product_id:
+        from incubateur.registry.models import Member
+
+        return Member.objects.filter(user=user, missions__products=application.product_id).exists()
+    return False
+
+
+def can_review(user, application: Application) -> bool:
+    """Staff without a conflict, while the application is being instructed."""
+    return (
+        is_staff(user) and application.status == ApplicationStatus.UNDER_REVIEW and not has_conflict(user, application)
+    )
+
+
+def can_see_scores(user, application: Application) -> bool:
+    """The others' scores: a reviewer once they submitted theirs; anyone on staff without a conflict once the
+    application left instruction (reviews are closed then). Never a conflicted person."""
+    if not is_staff(user) or has_conflict(user, application):
+        return False
+    if application.status in (ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED):
+        return False
+    if application.status != ApplicationStatus.UNDER_REVIEW:
+        return True
+    return Review.objects.filter(
+        application=application, reviewer=user, submitted_at__isnull=False, withdrawn=False
+    ).exists()
+
+
+def can_decide(user, application: Application) -> bool:
+    return can_manage_calls(user) and not has_conflict(user, application)
+
+
+def can_see_results(user, call: Call) -> bool:
+    """The public results page: once published (staff preview it before)."""
+    return call.results_published or call.historical or is_staff(user)
+
+
+def _current_positions(user):
+    from incubateur.organisation.models import Position
+
+    return Position.objects.current().filter(person=user).select_related("pole")
+
+
+def sees_every_board(user) -> bool:
+    """Pole leads, the direction and administrators see the boards of every portfolio."""
+    if is_admin(user):
+        return True
+    if not is_staff(user):
+        return False
+    return any(p.is_lead or p.pole.slug == settings.PROGRAMMES_DIRECTION_POLE for p in _current_positions(user))
+
+
+def can_see_board(user, manager) -> bool:
+    """A portfolio manager's board: that manager, pole leads, the direction, administrators."""
+    if not is_staff(user):
+        return False
+    return user.pk == manager.pk or sees_every_board(user)
