@@ -97,8 +97,8 @@ def call_save(*, actor, call: Call) -> Call:
 def call_rules_set(*, actor, call: Call, questions: list[dict], eligibility: list[dict], criteria: list[dict]) -> None:
     """Replace the call's questions, eligibility criteria and selection criteria (before it opens only).
 
-    questions: [{"key", "label", "type", "required", "choices", "help_text"}]; eligibility: [{"label", "verification"}];
-    criteria: [{"label", "weight", "description"}].
+    questions: [{"key", "label", "type", "required", "choices", "help_text"}];
+    eligibility: [{"label", "verification"}]; criteria: [{"label", "weight", "description"}].
     """
     if not perms.can_manage_calls(actor):
         raise NotAllowed("Seule l'équipe de l'Incubateur gère les appels.")
@@ -230,7 +230,9 @@ def application_submit(*, application: Application, user) -> Application:
     """Submit a draft: refused after closing with a clear message; every required question answered and well
     formed (errors per question key); the automatic eligibility checks recorded; the product's portfolio manager
     told."""
-    application = Application.objects.select_for_update().select_related("call", "product").get(pk=application.pk)
+    application = (
+        Application.objects.select_for_update(of=("self",)).select_related("call", "product").get(pk=application.pk)
+    )
     call = application.call
     if not application.is_draft:
         raise ValidationError({"__all__": ["Cette candidature a déjà été déposée."]})

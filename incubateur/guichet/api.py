@@ -1,0 +1,657 @@
+"""/api/v1/ of the guichet: requests ("demandes"), their messages and status, offers of help.
+
+Authentication: a bearer token (`Authorization: Bearer <token>`, `accounts.ApiToken`) or the session of the
+site. With the session, every unsafe method (POST) needs the CSRF token (`X-CSRFToken` header), as a form
+would. An Authorization header that does not carry a usable token is a 401 (never a fall back to the session);
+no credentials at all is a 401 on every operation.
+
+Conventions, the same on every operation:
+
+- what the caller may see starts from `Ticket.objects.for_user()` / `Offer.objects.for_user()`: anything
+  outside it is a 404, exactly as if it did not exist (a confidential request included);
+- the staff-only operation (`POST /offers`) is a 404 for anyone else, before its body is read;
+- an action the caller is not open to on something they see (a requester writing an internal note, a staff
+  member accepting an offer made to a team) is a 400 with the reason, never a 403;
+- every 400 has the shape of django-ninja's validation errors: `{"detail": [{"type", "loc", "msg"}]}`, with
+  `loc` naming the field (`["body", "payload", "recipient"]`, `["query", "status"]`…);
+- a status change with a `version` older than the request's is a 409 with the current version;
+- a 403 means one thing only: a session request without its CSRF token;
+- `POST /requests` with an `Idempotency-Key` already used by the same caller creates nothing and answers 200 with
+  the request the first call created (201 is for a request created by this call).
+"""
+
+from typing import Annotated
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Q
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+from ninja.errors import HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.params.functions import Header
+from ninja.responses import Status as Answer  # `Status` is the requests' life cycle here
+from ninja.security.apikey import APIKeyCookie
+from ninja.utils import check_csrf
+
+from incubateur.accounts.api_auth import OptionalBearer
+from incubateur.accounts.models import ApiToken
+from incubateur.core.roles import is_member, is_staff
+from incubateur.guichet import perms, services
+from incubateur.guichet.kinds import Kind
+from incubateur.guichet.models import Channel, Message, Offer, OfferStatus, Participant, Read, Status, Ticket
+
+router = Router(tags=["guichet"])
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 500
+IDEMPOTENCY_KEY_MAX = 100  # Ticket.idempotency_key
+CSRF_FAILED = (
+    "Vérification CSRF échouée : avec la session du site, envoyez le jeton CSRF dans l'en-tête X-CSRFToken "
+    "(ou utilisez un jeton d'API)."
+)
+IDEMPOTENCY_HELP = (
+    "Une clé de votre choix (100 caractères au plus) : renvoyée avec la même clé, la demande n'est créée qu'une fois."
+)
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
+
+
+# --- Authentication: a token or the session -----------------------------------------------------------
+
+
+def _in_scope(user, *, staff_only: bool):
+    """The account, if it may use the operation at all (an active account; Incubator staff when `staff_only`).
+    A staff-only operation is a 404 for anyone else: outside your scope, it does not exist."""
+    if not is_member(user):
+        return None
+    if staff_only and not is_staff(user):
+        raise HttpError(404, "Introuvable.")
+    return user
+
+
+class TokenAuth(OptionalBearer):
+    """A bearer token, when the request carries an Authorization header (an unusable one is a 401). Without the
+    header it steps aside (`None`) and the session is tried."""
+
+    def __init__(self, *, staff_only: bool = False):
+        self.staff_only = staff_only
+        super().__init__()
+
+    def __call__(self, request: HttpRequest):
+        if not request.headers.get(self.header, "").strip():
+            return None
+        token = super().__call__(request)
+        return token if _in_scope(token.user, staff_only=self.staff_only) else None
+
+
+class SessionAuth(APIKeyCookie):
+    """The session of the site. Unsafe methods must carry the CSRF token (`X-CSRFToken`), checked only once a
+    session user is found: without one the answer is the 401 of anonymous, not a CSRF error."""
+
+    param_name = settings.SESSION_COOKIE_NAME
+
+    def __init__(self, *, staff_only: bool = False):
+        self.staff_only = staff_only
+        super().__init__(csrf=True)
+
+    def __call__(self, request: HttpRequest):
+        user = getattr(request, "user", None)
+        if user is None or not is_member(user):
+            return None
+        if request.method not in SAFE_METHODS and check_csrf(request):
+            raise HttpError(403, CSRF_FAILED)
+        return _in_scope(user, staff_only=self.staff_only)
+
+    def authenticate(self, request: HttpRequest, key):  # required by APIKeyCookie; __call__ does the work
+        return None  # pragma: no cover
+
+
+AUTH = [TokenAuth(), SessionAuth()]
+STAFF_AUTH = [TokenAuth(staff_only=True), SessionAuth(staff_only=True)]
+
+
+def _user(request: HttpRequest):
+    auth = request.auth
+    return auth.user if isinstance(auth, ApiToken) else auth
+
+
+# --- Errors ---------------------------------------------------------------------------------------------
+
+
+def _bad_request(errors: dict[str, list[str]], *, where=("body", "payload")):
+    """A 400 in django-ninja's format (config/api.py renders it): one item per message, `loc` naming the field
+    (empty when the message is about the whole action, e.g. a NotAllowed)."""
+    items = []
+    for name, messages in errors.items():
+        loc = [*where, name] if name and name != "__all__" else []
+        items += [{"type": "value_error", "loc": loc, "msg": str(message)} for message in messages]
+    return NinjaValidationError(items)
+
+
+def _from_django(exc: DjangoValidationError, **kwargs):
+    if hasattr(exc, "error_dict"):
+        return _bad_request(exc.message_dict, **kwargs)
+    return _bad_request({"__all__": exc.messages}, **kwargs)
+
+
+def _not_allowed(exc: services.NotAllowed, field: str = ""):
+    return _bad_request({field or "__all__": [str(exc)]})
+
+
+# --- Schemas --------------------------------------------------------------------------------------------
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+class ErrorItem(Schema):
+    type: str
+    loc: list[str | int]
+    msg: str
+
+
+class BadRequestOut(Schema):
+    detail: list[ErrorItem]
+
+
+class ConflictOut(Schema):
+    detail: str
+    version: int = Field(description="La version actuelle de la demande.")
+
+
+class PersonOut(Schema):
+    username: str | None = Field(description="Identifiant beta.gouv.fr (prenom.nom), s'il est connu.")
+    fullname: str
+
+
+class Page(Schema):
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=f"Nombre d'éléments (au plus {MAX_LIMIT}).")
+    offset: int = Field(0, ge=0, description="Nombre d'éléments à sauter.")
+
+
+class RequestIn(Schema):
+    kind: str = Field(description="Type de demande : " + ", ".join(Kind.values) + ".")
+    topic: str = Field("", description="Sujet, pour « soutien-dinum » seulement.")
+    subject: str = Field(description="Objet (200 caractères au plus).")
+    body: str = Field(description="Message.")
+    startup: str | None = Field(None, description="Identifiant d'un produit dont vous êtes dans l'équipe active.")
+    ministry: str | None = Field(None, description="Code d'un domaine ministériel (partenariat).")
+    recipient: str | None = Field(
+        None,
+        description="Identifiant de la personne de l'Incubateur qui lira la demande (obligatoire pour "
+        "« mal-etre » et « signalement », possible pour une demande marquée confidentielle).",
+    )
+    confidential: bool = Field(False, description="Confidentielle : lue seulement par vous et son destinataire.")
+
+
+class RequestOut(Schema):
+    id: int
+    kind: str
+    topic: str
+    subject: str
+    status: str
+    confidential: bool
+    startup: str | None = Field(description="Identifiant du produit concerné.")
+    ministry: str
+    requester: PersonOut
+    assignee: PersonOut | None
+    routing_reason: str = Field(description="Pourquoi cette personne traite la demande.")
+    first_response_due: str = Field(description="Première réponse attendue avant (ISO 8601).")
+    first_response_at: str | None
+    created_at: str
+    updated_at: str
+    version: int = Field(description="À renvoyer avec un changement de statut (modification concurrente : 409).")
+
+
+class RequestList(Schema):
+    items: list[RequestOut]
+    count: int
+
+
+class MessageIn(Schema):
+    body: str
+    internal: bool = Field(False, description="Note interne : jamais visible par l'auteur de la demande.")
+
+
+class MessageOut(Schema):
+    id: int
+    author: PersonOut | None
+    body: str
+    internal: bool
+    created_at: str
+
+
+class ReadOut(Schema):
+    username: str | None
+    fullname: str
+    at: str
+
+
+class RequestDetailOut(RequestOut):
+    body: str
+    messages: list[MessageOut] = Field(description="Réponses, et notes internes pour qui traite la demande.")
+    allowed_statuses: list[str] = Field(description="Les statuts que vous pouvez lui donner.")
+    participants: list[str | None] | None = Field(
+        description="Demande confidentielle : identifiants des personnes qui y ont accès (null sinon)."
+    )
+    reads: list[ReadOut] | None = Field(description="Demande confidentielle : qui l'a consultée (null sinon).")
+
+
+class RequestFilters(Schema):
+    status: Status | None = Field(None, description="Statut.")
+    kind: Kind | None = Field(None, description="Type de demande.")
+    mine: bool = Field(
+        False,
+        description="true : seulement vos demandes (et celles que votre équipe a acceptées comme offre d'aide).",
+    )
+
+
+class StatusIn(Schema):
+    status: str = Field(description="Nouveau statut : " + ", ".join(Status.values) + ".")
+    version: int | None = Field(None, description="La version lue : refusé (409) si la demande a changé depuis.")
+
+
+class OfferIn(Schema):
+    startup: str = Field(description="Identifiant du produit.")
+    topic: str
+    message: str
+
+
+class DeclineIn(Schema):
+    reason: str = Field("", description="Raison du refus (facultative).")
+
+
+class OfferOut(Schema):
+    id: int
+    startup: str
+    topic: str
+    message: str
+    status: str
+    offered_by: PersonOut
+    created_at: str
+    decided_by: PersonOut | None
+    decided_at: str | None
+    decline_reason: str
+    request: int | None = Field(description="La demande ouverte quand l'équipe a accepté.")
+
+
+class OfferList(Schema):
+    items: list[OfferOut]
+    count: int
+
+
+class OfferFilters(Schema):
+    status: OfferStatus | None = Field(None, description="Statut de l'offre.")
+
+
+# --- Serialisation --------------------------------------------------------------------------------------
+
+
+def _when(moment) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def _person(user) -> dict | None:
+    if user is None:
+        return None
+    return {"username": user.username, "fullname": user.get_full_name() or user.username or ""}
+
+
+def _request(ticket: Ticket) -> dict:
+    return {
+        "id": ticket.pk,
+        "kind": ticket.kind,
+        "topic": ticket.topic,
+        "subject": ticket.subject,
+        "status": ticket.status,
+        "confidential": ticket.confidential,
+        "startup": ticket.product.ghid if ticket.product_id else None,
+        "ministry": ticket.ministry,
+        "requester": _person(ticket.requester),
+        "assignee": _person(ticket.assignee),
+        "routing_reason": ticket.routing_reason,
+        "first_response_due": _when(ticket.first_response_due),
+        "first_response_at": _when(ticket.first_response_at),
+        "created_at": _when(ticket.created_at),
+        "updated_at": _when(ticket.updated_at),
+        "version": ticket.version,
+    }
+
+
+def _message(message: Message) -> dict:
+    return {
+        "id": message.pk,
+        "author": _person(message.author),
+        "body": message.body,
+        "internal": message.internal,
+        "created_at": _when(message.created_at),
+    }
+
+
+def _offer(offer: Offer) -> dict:
+    return {
+        "id": offer.pk,
+        "startup": offer.product.ghid,
+        "topic": offer.topic,
+        "message": offer.message,
+        "status": offer.status,
+        "offered_by": _person(offer.offered_by),
+        "created_at": _when(offer.created_at),
+        "decided_by": _person(offer.decided_by),
+        "decided_at": _when(offer.decided_at),
+        "decline_reason": offer.decline_reason,
+        "request": offer.ticket_id,
+    }
+
+
+# --- Lookups --------------------------------------------------------------------------------------------
+
+
+def _tickets(user):
+    return Ticket.objects.for_user(user).select_related("product", "requester", "assignee")
+
+
+def _visible_ticket(user, pk: int) -> Ticket:
+    ticket = _tickets(user).filter(pk=pk).first()
+    if ticket is None:
+        raise HttpError(404, f"Demande introuvable : n°{pk}.")
+    return ticket
+
+
+def _offers(user):
+    return Offer.objects.for_user(user).select_related("product", "offered_by", "decided_by")
+
+
+def _visible_offer(user, pk: int) -> Offer:
+    offer = _offers(user).filter(pk=pk).first()
+    if offer is None:
+        raise HttpError(404, f"Offre d'aide introuvable : n°{pk}.")
+    return offer
+
+
+def _product(ghid: str, errors: dict, field: str = "startup"):
+    """The product with this ghid, or None with the field's message added to `errors`."""
+    from incubateur.registry.models import Product
+
+    product = Product.objects.filter(ghid=ghid).first()
+    if product is None:
+        errors[field] = [f"Produit inconnu : « {ghid[:100]} »."]
+    return product
+
+
+def _staff_member(username: str, errors: dict, field: str = "recipient"):
+    """A member of the Incubator by username, or None with the field's message added to `errors`. Anyone else is
+    "unknown" alike: the answer says nothing of who has an account."""
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(username=username, is_incubator_staff=True, is_active=True).first()
+    if user is None:
+        errors[field] = [f"Aucune personne de l'Incubateur n'a l'identifiant « {username[:100]} »."]
+    return user
+
+
+# --- Requests -------------------------------------------------------------------------------------------
+
+
+@router.post(
+    "/requests",
+    response={200: RequestOut, 201: RequestOut, 400: BadRequestOut, 401: ErrorOut, 403: ErrorOut},
+    auth=AUTH,
+    url_name="guichet_request_create",
+    summary="Déposer une demande",
+)
+def request_create(
+    request: HttpRequest,
+    payload: RequestIn,
+    idempotency_key: Annotated[str | None, Header(None, alias="Idempotency-Key", description=IDEMPOTENCY_HELP)] = None,
+):
+    """Open a request, routed by the routing table (`routing_reason` says why its assignee).
+
+    201: the request was created. 200: a replay (same `Idempotency-Key`, same caller) — the request the first
+    call created, unchanged, and nothing created (the body of the replay is not read again).
+    """
+    user = _user(request)
+    key = (idempotency_key or "").strip() or None
+    if key is not None and len(key) > IDEMPOTENCY_KEY_MAX:
+        raise _bad_request(
+            {"Idempotency-Key": [f"La clé fait {len(key)} caractères : {IDEMPOTENCY_KEY_MAX} au plus."]},
+            where=("header",),
+        )
+    if key is not None:
+        # A replay answers before anything of its body is looked up (the service checks again, for races).
+        replayed = _tickets(user).filter(requester=user, idempotency_key=key).first()
+        if replayed is not None:
+            return Answer(200, _request(replayed))
+    errors: dict[str, list[str]] = {}
+    product = recipient = None
+    if (payload.startup or "").strip():
+        product = _product(payload.startup.strip(), errors)
+    if (payload.recipient or "").strip():
+        recipient = _staff_member(payload.recipient.strip(), errors)
+    if errors:
+        raise _bad_request(errors)
+    try:
+        ticket = services.ticket_submit(
+            requester=user,
+            kind=payload.kind,
+            topic=payload.topic.strip(),
+            subject=payload.subject,
+            body=payload.body,
+            product=product,
+            ministry=(payload.ministry or "").strip(),
+            recipient=recipient,
+            confidential=payload.confidential,
+            channel=Channel.API,
+            idempotency_key=key,
+        )
+    except DjangoValidationError as exc:
+        raise _from_django(exc) from None
+    except services.NotAllowed as exc:
+        raise _not_allowed(exc) from None
+    replayed = getattr(ticket, "replayed", False)
+    return Answer(200 if replayed else 201, _request(_tickets(user).get(pk=ticket.pk)))
+
+
+@router.get(
+    "/requests",
+    response={200: RequestList, 400: BadRequestOut, 401: ErrorOut},
+    auth=AUTH,
+    url_name="guichet_requests",
+    summary="Les demandes que vous pouvez voir",
+)
+def request_list(request: HttpRequest, page: Query[Page], filters: Query[RequestFilters]):
+    """Your requests; for the Incubator's staff, every request but the confidential ones of others. A
+    confidential request is listed and counted only for its requester and the people it was given to."""
+    user = _user(request)
+    tickets = _tickets(user)
+    if filters.status:
+        tickets = tickets.filter(status=filters.status)
+    if filters.kind:
+        tickets = tickets.filter(kind=filters.kind)
+    if filters.mine:
+        from incubateur.registry.models import Product
+
+        team = Q(team_owned=True, product__in=Product.objects.with_active_member(user).values("pk"))
+        tickets = tickets.filter(Q(requester=user) | team)
+    return {
+        "items": [_request(t) for t in tickets[page.offset : page.offset + page.limit]],
+        "count": tickets.count(),
+    }
+
+
+@router.get(
+    "/requests/{request_id}",
+    response={200: RequestDetailOut, 401: ErrorOut, 404: ErrorOut},
+    auth=AUTH,
+    url_name="guichet_request",
+    summary="Une demande et ses messages",
+)
+def request_detail(request: HttpRequest, request_id: int):
+    """The request with the messages you may read (internal notes only for the people who handle it). A
+    confidential request also lists who has access to it and who read it; reading it is recorded (except by its
+    requester)."""
+    user = _user(request)
+    ticket = _visible_ticket(user, request_id)
+    services.ticket_read(ticket=ticket, user=user)
+    messages = Message.objects.filter(ticket=ticket).visible_to(user, ticket).select_related("author")
+    data = _request(ticket)
+    data["body"] = ticket.body
+    data["messages"] = [_message(m) for m in messages]
+    data["allowed_statuses"] = ticket.next_statuses(
+        handler=perms.can_handle(user, ticket), requester=perms.is_requester_side(user, ticket)
+    )
+    data["participants"] = data["reads"] = None
+    if ticket.confidential:
+        participants = Participant.objects.filter(ticket=ticket).select_related("user")
+        data["participants"] = [p.user.username for p in participants]
+    if perms.can_see_reads(user, ticket):
+        reads = Read.objects.filter(ticket=ticket).select_related("user")
+        data["reads"] = [{**_person(r.user), "at": _when(r.at)} for r in reads]
+    return data
+
+
+@router.post(
+    "/requests/{request_id}/messages",
+    response={201: MessageOut, 400: BadRequestOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    auth=AUTH,
+    url_name="guichet_request_message",
+    summary="Répondre à une demande, ou y ajouter une note interne",
+)
+def request_message(request: HttpRequest, request_id: int, payload: MessageIn):
+    """A reply (e-mailed to the other side) or, with `"internal": true`, an internal note (for the people who
+    handle the request only). 404 if you cannot see the request; 400 with the reason if you see it but may not
+    write this (an internal note from the requester's side, a reply to a closed request)."""
+    user = _user(request)
+    ticket = _visible_ticket(user, request_id)
+    try:
+        message = services.ticket_reply(ticket=ticket, author=user, body=payload.body, internal=payload.internal)
+    except DjangoValidationError as exc:
+        raise _from_django(exc) from None
+    except services.NotAllowed as exc:
+        raise _not_allowed(exc, "internal" if payload.internal else "") from None
+    return Answer(201, _message(message))
+
+
+@router.post(
+    "/requests/{request_id}/status",
+    response={200: RequestOut, 400: BadRequestOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ConflictOut},
+    auth=AUTH,
+    url_name="guichet_request_status",
+    summary="Changer le statut d'une demande",
+)
+def request_status(request: HttpRequest, request_id: int, payload: StatusIn):
+    """The handlers move a request along (pris-en-charge, en-attente-demandeur, resolu, clos); its requester may
+    say it is settled (resolu) or reopen it. 400 for a change not open to you from the current status; 409 when
+    `version` is not the request's current version (someone changed it since you read it)."""
+    user = _user(request)
+    ticket = _visible_ticket(user, request_id)
+    try:
+        services.ticket_status_set(ticket=ticket, actor=user, status=payload.status, version=payload.version)
+    except DjangoValidationError as exc:
+        raise _from_django(exc) from None
+    except services.StaleTicket:
+        current = Ticket.objects.filter(pk=ticket.pk).values_list("version", flat=True).first()
+        return Answer(
+            409,
+            {
+                "detail": f"La demande a été modifiée depuis la version {payload.version} que vous avez lue (version "
+                f"actuelle : {current}). Relisez-la, puis recommencez si le changement a encore lieu d'être.",
+                "version": current,
+            },
+        )
+    return _request(_tickets(user).get(pk=ticket.pk))
+
+
+# --- Offers of help -------------------------------------------------------------------------------------
+
+
+@router.post(
+    "/offers",
+    response={201: OfferOut, 400: BadRequestOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    auth=STAFF_AUTH,
+    url_name="guichet_offer_create",
+    summary="Proposer de l'aide à l'équipe d'un produit (équipe de l'Incubateur)",
+)
+def offer_create(request: HttpRequest, payload: OfferIn):
+    """Nothing happens until a member of the product's active team accepts: no request, no task, no access.
+    Incubator staff only (404 for anyone else)."""
+    user = _user(request)
+    errors: dict[str, list[str]] = {}
+    product = _product(payload.startup.strip(), errors)
+    if errors:
+        raise _bad_request(errors)
+    try:
+        offer = services.offer_propose(offered_by=user, product=product, topic=payload.topic, message=payload.message)
+    except DjangoValidationError as exc:
+        raise _from_django(exc) from None
+    except services.NotAllowed as exc:
+        raise _not_allowed(exc) from None
+    return Answer(201, _offer(_offers(user).get(pk=offer.pk)))
+
+
+@router.get(
+    "/offers",
+    response={200: OfferList, 400: BadRequestOut, 401: ErrorOut},
+    auth=AUTH,
+    url_name="guichet_offers",
+    summary="Les offres d'aide que vous pouvez voir",
+)
+def offer_list(request: HttpRequest, page: Query[Page], filters: Query[OfferFilters]):
+    """Incubator staff: every offer. A member: the offers made to the products whose active team they are in."""
+    offers = _offers(_user(request))
+    if filters.status:
+        offers = offers.filter(status=filters.status)
+    return {"items": [_offer(o) for o in offers[page.offset : page.offset + page.limit]], "count": offers.count()}
+
+
+@router.get(
+    "/offers/{offer_id}",
+    response={200: OfferOut, 401: ErrorOut, 404: ErrorOut},
+    auth=AUTH,
+    url_name="guichet_offer",
+    summary="Une offre d'aide",
+)
+def offer_detail(request: HttpRequest, offer_id: int):
+    return _offer(_visible_offer(_user(request), offer_id))
+
+
+def _decide(request: HttpRequest, offer_id: int, decide) -> dict:
+    user = _user(request)
+    offer = _visible_offer(user, offer_id)
+    try:
+        decide(offer, user)
+    except DjangoValidationError as exc:
+        raise _from_django(exc, where=()) from None  # {"offer": ["Cette offre a déjà été acceptée."]}
+    except services.NotAllowed as exc:
+        raise _not_allowed(exc) from None
+    return _offer(_offers(user).get(pk=offer.pk))
+
+
+@router.post(
+    "/offers/{offer_id}/accept",
+    response={200: OfferOut, 400: BadRequestOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    auth=AUTH,
+    url_name="guichet_offer_accept",
+    summary="Accepter une offre d'aide (l'équipe active du produit)",
+)
+def offer_accept(request: HttpRequest, offer_id: int):
+    """The offer becomes a request owned by the team (`request`), handled by the person who offered. Only a member
+    of the product's active team decides: 404 if you cannot see the offer, 400 if you see it but do not decide
+    (the Incubator's staff) or if it was already decided."""
+    return _decide(request, offer_id, lambda offer, user: services.offer_accept(offer=offer, member_user=user))
+
+
+@router.post(
+    "/offers/{offer_id}/decline",
+    response={200: OfferOut, 400: BadRequestOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    auth=AUTH,
+    url_name="guichet_offer_decline",
+    summary="Décliner une offre d'aide (l'équipe active du produit)",
+)
+def offer_decline(request: HttpRequest, offer_id: int, payload: DeclineIn | None = None):
+    """Decline, with an optional reason (the person who offered is told). The same rules as accepting."""
+    reason = payload.reason if payload is not None else ""
+    return _decide(
+        request, offer_id, lambda offer, user: services.offer_decline(offer=offer, member_user=user, reason=reason)
+    )
