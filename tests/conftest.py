@@ -102,3 +102,12 @@ def mattermost(settings, httpserver):
     """A real HTTP peer standing in for the Mattermost incoming webhook."""
     settings.MATTERMOST_WEBHOOK_URL = httpserver.url_for("/hooks/incubateur")
     return httpserver
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _urls_loaded_before_any_frozen_clock():
+    """Build the URLconf (and django-ninja's schemas) once with the real clock: pydantic fails to build them under
+    freezegun, so a test that freezes time before the first URL resolution would fail for that reason alone."""
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 - the import and resolution are the point

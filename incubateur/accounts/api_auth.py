@@ -8,16 +8,20 @@ header that does not carry a usable token is a 401, never a silent downgrade to 
 import secrets
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja.errors import HttpError
+from ninja.security.apikey import APIKeyCookie
 from ninja.security.http import HttpBearer
+from ninja.utils import check_csrf
 
 from incubateur.accounts.models import ApiToken, User
 from incubateur.core import journal
 from incubateur.core.models import Visibility
+from incubateur.core.roles import is_member, is_staff
 
 # `last_used_at` is written at most this often per token: not one write per request.
 LAST_USED_PRECISION = timedelta(minutes=1)
@@ -84,6 +88,75 @@ class OptionalBearer(HttpBearer):
 
 
 optional_token = OptionalBearer()
+
+
+# --- A token or the session (the guichet's and the programmes' operations) ------------------------------
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
+NOT_FOUND = "Introuvable."
+CSRF_FAILED = (
+    "Vérification CSRF échouée : avec la session du site, envoyez le jeton CSRF dans l'en-tête X-CSRFToken "
+    "(ou utilisez un jeton d'API)."
+)
+
+
+def in_scope(user, *, staff_only: bool):
+    """The account, if it may use the operation at all (an active account; Incubator staff when `staff_only`).
+    A staff-only operation is a 404 for anyone else: outside your scope, it does not exist."""
+    if not is_member(user):
+        return None
+    if staff_only and not is_staff(user):
+        raise HttpError(404, NOT_FOUND)
+    return user
+
+
+class TokenAuth(OptionalBearer):
+    """A bearer token, when the request carries an Authorization header (an unusable one is a 401). Without the
+    header it steps aside (`None`) and the session is tried."""
+
+    def __init__(self, *, staff_only: bool = False):
+        self.staff_only = staff_only
+        super().__init__()
+
+    def __call__(self, request: HttpRequest):
+        if not request.headers.get(self.header, "").strip():
+            return None
+        token = super().__call__(request)
+        return token if in_scope(token.user, staff_only=self.staff_only) else None
+
+
+class SessionAuth(APIKeyCookie):
+    """The session of the site. Unsafe methods must carry the CSRF token (`X-CSRFToken`), checked only once a
+    session user is found: without one the answer is the 401 of anonymous, not a CSRF error."""
+
+    param_name = settings.SESSION_COOKIE_NAME
+
+    def __init__(self, *, staff_only: bool = False):
+        self.staff_only = staff_only
+        super().__init__(csrf=True)
+
+    def __call__(self, request: HttpRequest):
+        user = getattr(request, "user", None)
+        if user is None or not is_member(user):
+            return None
+        if request.method not in SAFE_METHODS and check_csrf(request):
+            raise HttpError(403, CSRF_FAILED)
+        return in_scope(user, staff_only=self.staff_only)
+
+    def authenticate(self, request: HttpRequest, key):  # required by APIKeyCookie; __call__ does the work
+        return None  # pragma: no cover
+
+
+def token_or_session(*, staff_only: bool = False) -> list:
+    """`auth=` of an operation open to a bearer token or the site's session (CSRF on unsafe methods); anonymous
+    is a 401; with `staff_only`, anyone but Incubator staff gets a 404 before the body is read."""
+    return [TokenAuth(staff_only=staff_only), SessionAuth(staff_only=staff_only)]
+
+
+def api_user(request: HttpRequest):
+    """The account behind `request.auth` (a token's user, or the session's)."""
+    auth = request.auth
+    return auth.user if isinstance(auth, ApiToken) else auth
 
 
 # --- Issuing and revoking ---------------------------------------------------------------------------

@@ -106,6 +106,11 @@ class Notification(models.Model):
     body = models.TextField("contenu")
     # A secret-bearing message (a login link) is erased once delivered and not sent after it expires.
     sensitive = models.BooleanField("contenu sensible", default=False)
+    confidential = models.BooleanField(
+        "confidentielle",
+        default=False,
+        help_text="Concerne une demande confidentielle : ni son destinataire ni son objet ne sont montrés.",
+    )
     expires_at = models.DateTimeField("n'est plus à envoyer après", null=True, blank=True)
 
     status = models.CharField(

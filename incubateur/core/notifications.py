@@ -42,16 +42,28 @@ def notify(
     mattermost_text: str | None = None,
     sensitive: bool = False,
     expires_at: datetime | None = None,
+    confidential: bool = False,
 ) -> list[Notification]:
     """Record notifications in the current transaction and queue their delivery with it.
 
     `emails`: one e-mail per address. `mattermost_channel`: also post `mattermost_text` (or the
-    subject) to that channel through the incoming webhook, when one is configured.
+    subject) to that channel through the incoming webhook, when one is configured. `confidential`: it concerns
+    something confidential (a confidential guichet request): staff lists show neither recipient nor subject, and it
+    never goes to Mattermost.
     """
+    if confidential and mattermost_channel is not None:
+        raise ValueError("A confidential notification never goes to Mattermost.")
     if not connection.in_atomic_block:
         raise RuntimeError("notify() must be called inside the transaction of the change it announces.")
     now = timezone.now()
-    common = dict(kind=kind, sensitive=sensitive, expires_at=expires_at, created_at=now, next_attempt_at=now)
+    common = dict(
+        kind=kind,
+        sensitive=sensitive,
+        confidential=confidential,
+        expires_at=expires_at,
+        created_at=now,
+        next_attempt_at=now,
+    )
     rows = [
         Notification(channel=NotificationChannel.EMAIL, recipient=address, subject=subject, body=body, **common)
         for address in dict.fromkeys(a.strip().lower() for a in emails if a and a.strip())

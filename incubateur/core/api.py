@@ -1,0 +1,45 @@
+"""What every JSON API of the project shares: the error format of a 400 and its schemas.
+
+A 400 has the shape of django-ninja's validation errors (config/api.py renders them as 400, not 422):
+`{"detail": [{"type", "loc", "msg"}]}`, `loc` naming the field (`["body", "payload", "recipient"]`), empty when the
+message is about the whole action.
+"""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from ninja import Schema
+from ninja.errors import ValidationError as NinjaValidationError
+
+
+def bad_request(errors: dict[str, list[str]], *, where=("body", "payload"), rename=None) -> NinjaValidationError:
+    """A 400 to raise: one item per message. `rename` maps a service's field to the API's loc."""
+    items = []
+    for name, messages in errors.items():
+        if not name or name == "__all__":
+            loc = []
+        elif rename and name in rename:
+            loc = list(rename[name])
+        else:
+            loc = [*where, name]
+        items += [{"type": "value_error", "loc": loc, "msg": str(message)} for message in messages]
+    return NinjaValidationError(items)
+
+
+def from_django(exc: DjangoValidationError, **kwargs) -> NinjaValidationError:
+    """A service's ValidationError (a dict of field → messages, or plain messages) as a 400."""
+    if hasattr(exc, "error_dict"):
+        return bad_request(exc.message_dict, **kwargs)
+    return bad_request({"__all__": exc.messages}, **kwargs)
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+class ErrorItem(Schema):
+    type: str
+    loc: list[str | int]
+    msg: str
+
+
+class BadRequestOut(Schema):
+    detail: list[ErrorItem]
