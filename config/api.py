@@ -20,6 +20,8 @@ def validation_error(request, exc: ValidationError):
 
 api.add_router("/organisation", "incubateur.organisation.api.router")
 api.add_router("", "incubateur.registry.api.router")
+api.add_router("", "incubateur.guichet.api.router")
+api.add_router("", "incubateur.programmes.api.router")
 
 
 def _open(patterns):

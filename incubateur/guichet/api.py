@@ -22,21 +22,16 @@ Conventions, the same on every operation:
 
 from typing import Annotated
 
-from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
-from ninja.errors import ValidationError as NinjaValidationError
 from ninja.params.functions import Header
 from ninja.responses import Status as Answer  # `Status` is the requests' life cycle here
-from ninja.security.apikey import APIKeyCookie
-from ninja.utils import check_csrf
 
-from incubateur.accounts.api_auth import OptionalBearer
-from incubateur.accounts.models import ApiToken
-from incubateur.core.roles import is_member, is_staff
+from incubateur.accounts.api_auth import api_user, token_or_session
+from incubateur.core.api import BadRequestOut, ErrorOut, bad_request, from_django
 from incubateur.guichet import perms, services
 from incubateur.guichet.kinds import Kind
 from incubateur.guichet.models import Channel, Message, Offer, OfferStatus, Participant, Read, Status, Ticket
@@ -46,113 +41,26 @@ router = Router(tags=["guichet"])
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 500
 IDEMPOTENCY_KEY_MAX = 100  # Ticket.idempotency_key
-CSRF_FAILED = (
-    "Vérification CSRF échouée : avec la session du site, envoyez le jeton CSRF dans l'en-tête X-CSRFToken "
-    "(ou utilisez un jeton d'API)."
-)
 IDEMPOTENCY_HELP = (
     "Une clé de votre choix (100 caractères au plus) : renvoyée avec la même clé, la demande n'est créée qu'une fois."
 )
-SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
 
 
 # --- Authentication: a token or the session -----------------------------------------------------------
 
 
-def _in_scope(user, *, staff_only: bool):
-    """The account, if it may use the operation at all (an active account; Incubator staff when `staff_only`).
-    A staff-only operation is a 404 for anyone else: outside your scope, it does not exist."""
-    if not is_member(user):
-        return None
-    if staff_only and not is_staff(user):
-        raise HttpError(404, "Introuvable.")
-    return user
-
-
-class TokenAuth(OptionalBearer):
-    """A bearer token, when the request carries an Authorization header (an unusable one is a 401). Without the
-    header it steps aside (`None`) and the session is tried."""
-
-    def __init__(self, *, staff_only: bool = False):
-        self.staff_only = staff_only
-        super().__init__()
-
-    def __call__(self, request: HttpRequest):
-        if not request.headers.get(self.header, "").strip():
-            return None
-        token = super().__call__(request)
-        return token if _in_scope(token.user, staff_only=self.staff_only) else None
-
-
-class SessionAuth(APIKeyCookie):
-    """The session of the site. Unsafe methods must carry the CSRF token (`X-CSRFToken`), checked only once a
-    session user is found: without one the answer is the 401 of anonymous, not a CSRF error."""
-
-    param_name = settings.SESSION_COOKIE_NAME
-
-    def __init__(self, *, staff_only: bool = False):
-        self.staff_only = staff_only
-        super().__init__(csrf=True)
-
-    def __call__(self, request: HttpRequest):
-        user = getattr(request, "user", None)
-        if user is None or not is_member(user):
-            return None
-        if request.method not in SAFE_METHODS and check_csrf(request):
-            raise HttpError(403, CSRF_FAILED)
-        return _in_scope(user, staff_only=self.staff_only)
-
-    def authenticate(self, request: HttpRequest, key):  # required by APIKeyCookie; __call__ does the work
-        return None  # pragma: no cover
-
-
-AUTH = [TokenAuth(), SessionAuth()]
-STAFF_AUTH = [TokenAuth(staff_only=True), SessionAuth(staff_only=True)]
-
-
-def _user(request: HttpRequest):
-    auth = request.auth
-    return auth.user if isinstance(auth, ApiToken) else auth
+AUTH = token_or_session()
+STAFF_AUTH = token_or_session(staff_only=True)
 
 
 # --- Errors ---------------------------------------------------------------------------------------------
 
 
-def _bad_request(errors: dict[str, list[str]], *, where=("body", "payload")):
-    """A 400 in django-ninja's format (config/api.py renders it): one item per message, `loc` naming the field
-    (empty when the message is about the whole action, e.g. a NotAllowed)."""
-    items = []
-    for name, messages in errors.items():
-        loc = [*where, name] if name and name != "__all__" else []
-        items += [{"type": "value_error", "loc": loc, "msg": str(message)} for message in messages]
-    return NinjaValidationError(items)
-
-
-def _from_django(exc: DjangoValidationError, **kwargs):
-    if hasattr(exc, "error_dict"):
-        return _bad_request(exc.message_dict, **kwargs)
-    return _bad_request({"__all__": exc.messages}, **kwargs)
-
-
 def _not_allowed(exc: services.NotAllowed, field: str = ""):
-    return _bad_request({field or "__all__": [str(exc)]})
+    return bad_request({field or "__all__": [str(exc)]})
 
 
 # --- Schemas --------------------------------------------------------------------------------------------
-
-
-class ErrorOut(Schema):
-    detail: str
-
-
-class ErrorItem(Schema):
-    type: str
-    loc: list[str | int]
-    msg: str
-
-
-class BadRequestOut(Schema):
-    detail: list[ErrorItem]
 
 
 class ConflictOut(Schema):
@@ -411,10 +319,10 @@ def request_create(
     201: the request was created. 200: a replay (same `Idempotency-Key`, same caller) — the request the first
     call created, unchanged, and nothing created (the body of the replay is not read again).
     """
-    user = _user(request)
+    user = api_user(request)
     key = (idempotency_key or "").strip() or None
     if key is not None and len(key) > IDEMPOTENCY_KEY_MAX:
-        raise _bad_request(
+        raise bad_request(
             {"Idempotency-Key": [f"La clé fait {len(key)} caractères : {IDEMPOTENCY_KEY_MAX} au plus."]},
             where=("header",),
         )
@@ -430,7 +338,7 @@ def request_create(
     if (payload.recipient or "").strip():
         recipient = _staff_member(payload.recipient.strip(), errors)
     if errors:
-        raise _bad_request(errors)
+        raise bad_request(errors)
     try:
         ticket = services.ticket_submit(
             requester=user,
@@ -446,7 +354,7 @@ def request_create(
             idempotency_key=key,
         )
     except DjangoValidationError as exc:
-        raise _from_django(exc) from None
+        raise from_django(exc) from None
     except services.NotAllowed as exc:
         raise _not_allowed(exc) from None
     replayed = getattr(ticket, "replayed", False)
@@ -463,7 +371,7 @@ def request_create(
 def request_list(request: HttpRequest, page: Query[Page], filters: Query[RequestFilters]):
     """Your requests; for the Incubator's staff, every request but the confidential ones of others. A
     confidential request is listed and counted only for its requester and the people it was given to."""
-    user = _user(request)
+    user = api_user(request)
     tickets = _tickets(user)
     if filters.status:
         tickets = tickets.filter(status=filters.status)
@@ -491,7 +399,7 @@ def request_detail(request: HttpRequest, request_id: int):
     """The request with the messages you may read (internal notes only for the people who handle it). A
     confidential request also lists who has access to it and who read it; reading it is recorded (except by its
     requester)."""
-    user = _user(request)
+    user = api_user(request)
     ticket = _visible_ticket(user, request_id)
     services.ticket_read(ticket=ticket, user=user)
     messages = Message.objects.filter(ticket=ticket).visible_to(user, ticket).select_related("author")
@@ -522,12 +430,12 @@ def request_message(request: HttpRequest, request_id: int, payload: MessageIn):
     """A reply (e-mailed to the other side) or, with `"internal": true`, an internal note (for the people who
     handle the request only). 404 if you cannot see the request; 400 with the reason if you see it but may not
     write this (an internal note from the requester's side, a reply to a closed request)."""
-    user = _user(request)
+    user = api_user(request)
     ticket = _visible_ticket(user, request_id)
     try:
         message = services.ticket_reply(ticket=ticket, author=user, body=payload.body, internal=payload.internal)
     except DjangoValidationError as exc:
-        raise _from_django(exc) from None
+        raise from_django(exc) from None
     except services.NotAllowed as exc:
         raise _not_allowed(exc, "internal" if payload.internal else "") from None
     return Answer(201, _message(message))
@@ -544,12 +452,12 @@ def request_status(request: HttpRequest, request_id: int, payload: StatusIn):
     """The handlers move a request along (pris-en-charge, en-attente-demandeur, resolu, clos); its requester may
     say it is settled (resolu) or reopen it. 400 for a change not open to you from the current status; 409 when
     `version` is not the request's current version (someone changed it since you read it)."""
-    user = _user(request)
+    user = api_user(request)
     ticket = _visible_ticket(user, request_id)
     try:
         services.ticket_status_set(ticket=ticket, actor=user, status=payload.status, version=payload.version)
     except DjangoValidationError as exc:
-        raise _from_django(exc) from None
+        raise from_django(exc) from None
     except services.StaleTicket:
         current = Ticket.objects.filter(pk=ticket.pk).values_list("version", flat=True).first()
         return Answer(
@@ -576,15 +484,15 @@ def request_status(request: HttpRequest, request_id: int, payload: StatusIn):
 def offer_create(request: HttpRequest, payload: OfferIn):
     """Nothing happens until a member of the product's active team accepts: no request, no task, no access.
     Incubator staff only (404 for anyone else)."""
-    user = _user(request)
+    user = api_user(request)
     errors: dict[str, list[str]] = {}
     product = _product(payload.startup.strip(), errors)
     if errors:
-        raise _bad_request(errors)
+        raise bad_request(errors)
     try:
         offer = services.offer_propose(offered_by=user, product=product, topic=payload.topic, message=payload.message)
     except DjangoValidationError as exc:
-        raise _from_django(exc) from None
+        raise from_django(exc) from None
     except services.NotAllowed as exc:
         raise _not_allowed(exc) from None
     return Answer(201, _offer(_offers(user).get(pk=offer.pk)))
@@ -599,7 +507,7 @@ def offer_create(request: HttpRequest, payload: OfferIn):
 )
 def offer_list(request: HttpRequest, page: Query[Page], filters: Query[OfferFilters]):
     """Incubator staff: every offer. A member: the offers made to the products whose active team they are in."""
-    offers = _offers(_user(request))
+    offers = _offers(api_user(request))
     if filters.status:
         offers = offers.filter(status=filters.status)
     return {"items": [_offer(o) for o in offers[page.offset : page.offset + page.limit]], "count": offers.count()}
@@ -613,16 +521,16 @@ def offer_list(request: HttpRequest, page: Query[Page], filters: Query[OfferFilt
     summary="Une offre d'aide",
 )
 def offer_detail(request: HttpRequest, offer_id: int):
-    return _offer(_visible_offer(_user(request), offer_id))
+    return _offer(_visible_offer(api_user(request), offer_id))
 
 
 def _decide(request: HttpRequest, offer_id: int, decide) -> dict:
-    user = _user(request)
+    user = api_user(request)
     offer = _visible_offer(user, offer_id)
     try:
         decide(offer, user)
     except DjangoValidationError as exc:
-        raise _from_django(exc, where=()) from None  # {"offer": ["Cette offre a déjà été acceptée."]}
+        raise from_django(exc, where=()) from None  # {"offer": ["Cette offre a déjà été acceptée."]}
     except services.NotAllowed as exc:
         raise _not_allowed(exc) from None
     return _offer(_offers(user).get(pk=offer.pk))

@@ -106,16 +106,26 @@ class RoutingRule(models.Model):
         ordering = ["kind", "topic", "portfolio__order", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["kind", "topic"], condition=Q(portfolio__isnull=True), name="one_rule_per_kind_topic"
+                fields=["kind", "topic"],
+                condition=Q(portfolio__isnull=True),
+                name="one_rule_per_kind_topic",
+                violation_error_message="Une règle existe déjà pour ce type de demande et ce sujet.",
             ),
             models.UniqueConstraint(
                 fields=["kind", "topic", "portfolio"],
                 condition=Q(portfolio__isnull=False),
                 name="one_rule_per_kind_topic_portfolio",
+                violation_error_message="Une règle existe déjà pour ce type de demande, ce sujet et ce portefeuille.",
             ),
-            models.CheckConstraint(condition=~Q(target="pole") | Q(pole__isnull=False), name="pole_rule_names_a_pole"),
             models.CheckConstraint(
-                condition=~Q(target="personne") | Q(person__isnull=False), name="person_rule_names_a_person"
+                condition=~Q(target="pole") | Q(pole__isnull=False),
+                name="pole_rule_names_a_pole",
+                violation_error_message="Choisissez le pôle qui reçoit ces demandes.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(target="personne") | Q(person__isnull=False),
+                name="person_rule_names_a_person",
+                violation_error_message="Choisissez la personne qui reçoit ces demandes.",
             ),
         ]
 

@@ -14,6 +14,7 @@ from django.db.models import Case, IntegerField, Value, When
 from django.utils import timezone
 
 from incubateur.guichet.models import Offer, OfferStatus, RoutingRule, Ticket, TicketQuerySet
+from incubateur.guichet.routing import pole_contact
 
 PER_PAGE = 25
 
@@ -223,7 +224,7 @@ def routing_rows() -> list[RoutingRow]:
             receiver = _name(rule.person)
         elif rule.target == Target.POLE:
             pole = poles_by_pk.get(rule.pole_id)
-            contact = pole.guichet_contact if pole else None
+            contact = pole_contact(pole)
             receiver = _name(contact) or "personne : le pôle n'a ni référent ni responsable"
         elif rule.target == Target.OPERATIONS_LEAD:
             lead = department.operations_lead if department else None

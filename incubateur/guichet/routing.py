@@ -65,20 +65,12 @@ def rule_for(kind: str, topic: str, portfolio: Portfolio | None) -> RoutingRule 
 
 
 def product_scope(product) -> tuple[list[str], list[str]]:
-    """A product's themes and ministries, most specific first: its sponsors' ministries in order, then its
-    principal incubator's owner's."""
+    """A product's themes and ministries, most specific first (the registry's `perimeters`, for one product)."""
     if product is None:
         return [], []
-    themes = [t for t in (product.thematiques or []) if isinstance(t, str)]
-    ministries = [
-        s.organisation.domaine_ministeriel
-        for s in product.productsponsor_set.select_related("organisation").order_by("order")
-        if s.organisation.domaine_ministeriel
-    ]
-    principal = product.productincubator_set.filter(is_principal=True).select_related("incubator__owner").first()
-    if principal and principal.incubator.owner and principal.incubator.owner.domaine_ministeriel:
-        ministries.append(principal.incubator.owner.domaine_ministeriel)
-    return themes, list(dict.fromkeys(ministries))
+    from incubateur.registry.selectors import perimeters
+
+    return perimeters([product])[product.pk]
 
 
 def _pole_of(user) -> Pole | None:
@@ -88,17 +80,50 @@ def _pole_of(user) -> Pole | None:
     return position.pole if position else None
 
 
+def _portfolio_pole(manager, portfolio: Portfolio) -> Pole | None:
+    """The pole in which `manager` holds `portfolio` (the Pôle Partenariats), else their first pole."""
+    position = (
+        Position.objects.current()
+        .filter(person=manager, portfolio=portfolio)
+        .select_related("pole")
+        .order_by("order", "pk")
+        .first()
+    )
+    return position.pole if position else _pole_of(manager)
+
+
 def _name(user) -> str:
     return (user.get_full_name() or user.username or user.email) if user else "personne"
 
 
+def can_receive(user) -> bool:
+    """Only an active member of the Incubator can be handed a request (anyone else could not even see it)."""
+    return user is not None and user.is_active and user.is_incubator_staff
+
+
+def pole_contact(pole: Pole | None):
+    """Who receives what is sent to `pole`: its guichet referent, else its lead — whoever can receive it."""
+    if pole is None:
+        return None
+    return next((user for user in (pole.guichet_assignee, pole.lead) if can_receive(user)), None)
+
+
+def _portfolio_contact(*, ministry: str, themes: list[str], ministries: list[str]):
+    """Who covers the request: the ministry it names first (a partnership with that administration), else the
+    product's perimeter (its themes, then its ministries). None when nothing is known."""
+    if ministry:
+        named = contact_for(ministries=[ministry])
+        if named.portfolio is not None:
+            return named
+    if themes or ministries:
+        return contact_for(ministries=ministries, themes=themes)
+    return None
+
+
 def route(*, kind: str, topic: str = "", product=None, ministry: str = "", recipient=None) -> Routing:
     department = Department.objects.select_related("operations_lead", "fallback_pole").first()
-    # The portfolio: the ministry named in the request first for a partnership, else the product's perimeter.
     themes, ministries = product_scope(product)
-    if ministry:
-        ministries = [ministry, *[m for m in ministries if m != ministry]]
-    contact = contact_for(ministries=ministries, themes=themes) if (themes or ministries) else None
+    contact = _portfolio_contact(ministry=ministry, themes=themes, ministries=ministries)
     portfolio = contact.portfolio if contact else None
     details = []
     if portfolio is not None:
@@ -116,36 +141,48 @@ def route(*, kind: str, topic: str = "", product=None, ministry: str = "", recip
         why = "personne choisie par l'auteur de la demande"
         details = []
     elif rule.target == Target.PERSON:
-        assignee = rule.person
-        why = "règle de routage"
+        assignee = rule.person if can_receive(rule.person) else None
+        why = (
+            "règle de routage" if assignee is not None else f"{_name(rule.person)} ne fait plus partie de l'Incubateur"
+        )
     elif rule.target == Target.POLE:
         pole = rule.pole
-        assignee = pole.guichet_contact
-        why = pole.name
-        if topic:
-            why += f" ({Topic(topic).label})"
+        assignee = pole_contact(pole)
+        if assignee is None:
+            why = f"{pole.name} n'a ni référent du guichet ni responsable"
+            pole = None
+        else:
+            why = pole.name
+            if topic:
+                why += f", sujet « {Topic(topic).label} »"
     elif rule.target == Target.OPERATIONS_LEAD:
-        assignee = department.operations_lead if department else None
-        why = "responsable des opérations"
+        lead = department.operations_lead if department else None
+        assignee = lead if can_receive(lead) else None
+        why = "responsable des opérations" if assignee is not None else "pas de responsable des opérations"
     elif rule.target == Target.PORTFOLIO_MANAGER:
-        if portfolio is not None and portfolio.manager is not None:
+        if portfolio is not None and can_receive(portfolio.manager):
             assignee = portfolio.manager
+            pole = _portfolio_pole(assignee, portfolio)
             details = [d for d in details if d != contact.explanation]
             why = contact.explanation
         elif portfolio is not None:
             why = f"le portefeuille {portfolio.label} n'a pas de responsable"
+        elif themes or ministries or ministry:
+            why = "aucun portefeuille ne couvre ce périmètre"
         else:
-            why = "aucun portefeuille ne couvre ce périmètre" if (themes or ministries) else "aucun périmètre indiqué"
+            why = "aucun périmètre indiqué"
 
     if assignee is None and rule is not None and rule.target != Target.CHOSEN:
-        fallback = rule.fallback_pole or (department.fallback_pole if department else None)
-        if fallback is not None and fallback.guichet_contact is not None:
-            pole = fallback
-            assignee = fallback.guichet_contact
-            why = f"{why} : {fallback.name} prend le relais"
+        # The rule's fallback pole, else the department's (when the first has nobody either).
+        for fallback in (rule.fallback_pole, department.fallback_pole if department else None):
+            if pole_contact(fallback) is not None:
+                pole = fallback
+                assignee = pole_contact(fallback)
+                why = f"{why} : {fallback.name} prend le relais"
+                break
 
     copied = []
-    if rule is not None and rule.copy_portfolio_manager and portfolio is not None and portfolio.manager is not None:
+    if rule is not None and rule.copy_portfolio_manager and portfolio is not None and can_receive(portfolio.manager):
         if portfolio.manager != assignee:
             copied.append(portfolio.manager)
             details.append(f"{_name(portfolio.manager)} en copie (portefeuille {portfolio.label})")

@@ -35,6 +35,7 @@ from incubateur.guichet.models import (
 from incubateur.guichet.routing import route
 
 SUBJECT_MAX = 200
+IDEMPOTENCY_KEY_MAX = 100
 
 
 class StaleTicket(Exception):
@@ -136,16 +137,22 @@ def ticket_submit(
     `recipient`: for a confidential request, the member of the Incubator who will read it (required for the
     confidential kinds; optional when the requester marks another kind confidential, routed as usual then).
     """
-    if idempotency_key:
-        existing = Ticket.objects.filter(requester=requester, idempotency_key=idempotency_key).first()
-        if existing is not None:
-            existing.replayed = True
-            return existing
     if not is_member(requester):
         raise NotAllowed("Seul un compte actif peut déposer une demande.")
     if recorded_by is not None and not perms.can_submit_on_behalf(recorded_by):
         raise NotAllowed("Seule l'équipe de l'Incubateur enregistre une demande pour le compte de quelqu'un.")
     subject, body = (subject or "").strip(), (body or "").strip()
+    idempotency_key = (idempotency_key or "").strip() or None
+    if idempotency_key is not None:
+        if len(idempotency_key) > IDEMPOTENCY_KEY_MAX:
+            raise ValidationError(
+                {"idempotency_key": [f"La clé d'idempotence fait {IDEMPOTENCY_KEY_MAX} caractères au plus."]}
+            )
+        # A replay answers with the request the first call created, before anything else is checked: the
+        # first call was valid, and the replay must not fail because something changed since.
+        existing = Ticket.objects.filter(requester=requester, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return _replayed(existing, kind=kind, subject=subject, body=body, recorded_by=recorded_by)
     confidential = bool(confidential) or kind in CONFIDENTIAL_KINDS
     _clean_submission(
         requester=requester,
@@ -164,6 +171,11 @@ def ticket_submit(
         routing.assignee = recipient
         routing.copied = []
         routing.reason = f"attribuée à {_name(recipient)} : personne choisie par l'auteur de la demande"
+    if confidential and routing.assignee is None:
+        # Nobody would ever be allowed to read it: the requester must choose.
+        raise ValidationError(
+            {"recipient": ["Choisissez la personne de l'Incubateur qui lira votre demande confidentielle."]}
+        )
     now = timezone.now()
     ticket = Ticket(
         kind=kind,
@@ -182,17 +194,17 @@ def ticket_submit(
         routing_reason=routing.reason,
         created_at=now,
         first_response_due=workdays.first_response_due(now),
-        idempotency_key=idempotency_key or None,
+        idempotency_key=idempotency_key,
     )
     try:
         with transaction.atomic():
             ticket.save()
     except IntegrityError:
         if idempotency_key:
-            # A concurrent call with the same key won the race: answer with its request.
+            # A concurrent call with the same key won the race (its row committed while this one was being
+            # written): answer with its request. Nothing of this call was announced or journaled yet.
             existing = Ticket.objects.get(requester=requester, idempotency_key=idempotency_key)
-            existing.replayed = True
-            return existing
+            return _replayed(existing, kind=kind, subject=subject, body=body, recorded_by=recorded_by)
         raise
     ticket.replayed = False
     if confidential:
@@ -220,6 +232,7 @@ def ticket_submit(
     if recorded_by is not None:
         notifications.notify(
             kind="guichet.recorded_for_you",
+            confidential=ticket.confidential,
             subject=f"[Guichet] Une demande a été enregistrée en votre nom ({ticket.reference})",
             body=(
                 f"Bonjour,\n\n{_name(recorded_by)} a enregistré une demande en votre nom auprès de l'Incubateur.\n"
@@ -230,6 +243,23 @@ def ticket_submit(
     return ticket
 
 
+def _replayed(existing: Ticket, *, kind: str, subject: str, body: str, recorded_by) -> Ticket:
+    """The request a previous call with the same idempotency key created. The key must not be reused for
+    another request: a different kind, subject, body or recorder is refused rather than silently answered
+    with the first request."""
+    same = (
+        existing.kind == kind
+        and existing.subject == subject
+        and existing.body == body
+        and existing.recorded_by_id == (recorded_by.pk if recorded_by is not None else None)
+    )
+    if not same:
+        message = "Cette clé d'idempotence a déjà servi pour une autre demande : utilisez-en une autre."
+        raise ValidationError({"idempotency_key": [message]})
+    existing.replayed = True
+    return existing
+
+
 def _announce_new(ticket: Ticket) -> None:
     link = _link(ticket)
     emails = [ticket.assignee.email] if ticket.assignee is not None else []
@@ -237,6 +267,7 @@ def _announce_new(ticket: Ticket) -> None:
         if emails:
             notifications.notify(
                 kind="guichet.new_confidential",
+                confidential=ticket.confidential,
                 subject="Vous avez une nouvelle demande confidentielle",
                 body=f"Bonjour,\n\nVous avez une nouvelle demande confidentielle.\nPour la lire : {link}\n",
                 emails=emails,
@@ -268,7 +299,7 @@ def _announce_new(ticket: Ticket) -> None:
             ),
             emails=copied,
         )
-    # Mattermost: the kind, the product and the link. Never the subject or the body.
+    # Mattermost: the kind, the product and the link. Never the subject or the body; never a confidential request.
     text = f"Nouvelle demande au guichet : {ticket.get_kind_display()}"
     if ticket.product:
         text += f" — {ticket.product.name}"
@@ -329,11 +360,13 @@ def ticket_reply(*, ticket: Ticket, author, body: str, internal: bool = False) -
     body = (body or "").strip()
     if not body:
         raise ValidationError({"body": ["Écrivez votre message."]})
+    # Decide on the request as it is now (another reply or a status change may have committed since the caller
+    # read it); the row lock serialises concurrent replies on PostgreSQL.
+    ticket = Ticket.objects.select_for_update().select_related("requester").get(pk=ticket.pk)
     if internal and not perms.can_write_internal_note(author, ticket):
         raise NotAllowed("Seules les personnes qui traitent la demande écrivent des notes internes.")
     if not internal and not perms.can_reply(author, ticket):
         raise NotAllowed("Vous ne pouvez pas répondre à cette demande.")
-    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     now = timezone.now()
     message = Message.objects.create(ticket=ticket, author=author, body=body, internal=internal, created_at=now)
     from_requester_side = perms.is_requester_side(author, ticket)
@@ -382,7 +415,7 @@ def ticket_reply(*, ticket: Ticket, author, body: str, internal: bool = False) -
             text = f"Bonjour,\n\n{_name(author)} vous a répondu :\n\n{body}\n\nPour répondre : {link}\n"
         kind = "guichet.replied"
     if emails:
-        notifications.notify(kind=kind, subject=subject, body=text, emails=emails)
+        notifications.notify(kind=kind, subject=subject, body=text, emails=emails, confidential=ticket.confidential)
     return message
 
 
@@ -436,7 +469,9 @@ def _announce_status(ticket: Ticket, *, actor, label: str) -> None:
     else:
         subject = f"[Guichet] Demande {ticket.reference} : {label}"
         body = f"Bonjour,\n\nLa demande {ticket.reference} « {ticket.subject} » est maintenant : {label}.\n\n{link}\n"
-    notifications.notify(kind="guichet.status_changed", subject=subject, body=body, emails=emails)
+    notifications.notify(
+        kind="guichet.status_changed", subject=subject, body=body, emails=emails, confidential=ticket.confidential
+    )
 
 
 @transaction.atomic
@@ -448,7 +483,9 @@ def ticket_assign(*, ticket: Ticket, actor, assignee=None, pole=None, version: i
     if assignee is None and pole is None:
         raise ValidationError({"assignee": ["Choisissez une personne ou un pôle."]})
     if pole is not None and assignee is None:
-        assignee = pole.guichet_contact
+        from incubateur.guichet.routing import pole_contact
+
+        assignee = pole_contact(pole)
         if assignee is None:
             raise ValidationError({"pole": [f"{pole.name} n'a ni référent du guichet ni responsable."]})
         reason = f"attribuée à {_name(assignee)} : {pole.name}, par {_name(actor)}"
@@ -491,9 +528,14 @@ def ticket_participant_add(*, ticket: Ticket, actor, user) -> Participant:
         raise NotAllowed("Seules les personnes qui ont accès à cette demande confidentielle peuvent en ajouter.")
     if not user.is_incubator_staff or not user.is_active:
         raise ValidationError({"user": ["Cette personne ne fait pas partie de l'équipe de l'Incubateur."]})
+    already = ValidationError({"user": ["Cette personne a déjà accès à la demande."]})
     if user.pk == ticket.requester_id or Participant.objects.filter(ticket=ticket, user=user).exists():
-        raise ValidationError({"user": ["Cette personne a déjà accès à la demande."]})
-    participant = Participant.objects.create(ticket=ticket, user=user, added_by=actor)
+        raise already
+    try:
+        with transaction.atomic():
+            participant = Participant.objects.create(ticket=ticket, user=user, added_by=actor)
+    except IntegrityError:
+        raise already from None
     journal.record(
         actor=actor,
         action="guichet.participant_added",
@@ -505,6 +547,7 @@ def ticket_participant_add(*, ticket: Ticket, actor, user) -> Participant:
     link = _link(ticket)
     notifications.notify(
         kind="guichet.participant_added",
+        confidential=ticket.confidential,
         subject="Une personne a été ajoutée à votre demande confidentielle",
         body=(
             f"Bonjour,\n\n{_name(actor)} a donné accès à votre demande confidentielle à {_name(user)}.\n"
@@ -514,6 +557,7 @@ def ticket_participant_add(*, ticket: Ticket, actor, user) -> Participant:
     )
     notifications.notify(
         kind="guichet.new_confidential",
+        confidential=ticket.confidential,
         subject="Vous avez une nouvelle demande confidentielle",
         body=f"Bonjour,\n\nVous avez une nouvelle demande confidentielle.\nPour la lire : {link}\n",
         emails=[user.email],
@@ -576,8 +620,26 @@ def offer_propose(*, offered_by, product, topic: str, message: str) -> Offer:
 def _lock_pending(offer: Offer, actor) -> Offer:
     offer = Offer.objects.select_for_update().select_related("product", "offered_by").get(pk=offer.pk)
     if not offer.is_pending:
-        raise ValidationError({"offer": [f"Cette offre a déjà été {offer.get_status_display().lower()}."]})
+        raise _already_decided(offer)
     return offer
+
+
+def _already_decided(offer: Offer) -> ValidationError:
+    offer.refresh_from_db(fields=["status"])
+    return ValidationError({"offer": [f"Cette offre a déjà été {offer.get_status_display().lower()}."]})
+
+
+def _decide(offer: Offer, *, status: str, by, at, **changes) -> None:
+    """Record the decision if the offer is still pending (a conditional UPDATE: on SQLite, where
+    select_for_update does nothing, two decisions at once still make one)."""
+    decided = Offer.objects.filter(pk=offer.pk, status=OfferStatus.PENDING).update(
+        status=status, decided_by=by, decided_at=at, **changes
+    )
+    if not decided:
+        raise _already_decided(offer)
+    offer.status, offer.decided_by, offer.decided_at = status, by, at
+    for name, value in changes.items():
+        setattr(offer, name, value)
 
 
 @transaction.atomic
@@ -588,6 +650,7 @@ def offer_accept(*, offer: Offer, member_user) -> Ticket:
     if not perms.can_decide_offer(member_user, offer):
         raise NotAllowed("Seule l'équipe active du produit accepte ou refuse une offre d'aide.")
     now = timezone.now()
+    _decide(offer, status=OfferStatus.ACCEPTED, by=member_user, at=now)
     ticket = Ticket.objects.create(
         kind=Kind.SOUTIEN,
         subject=f"Offre d'aide : {offer.topic}"[:SUBJECT_MAX],
@@ -607,9 +670,8 @@ def offer_accept(*, offer: Offer, member_user) -> Ticket:
         first_response_due=workdays.first_response_due(now),
         first_response_at=now,  # the offer was the first word
     )
-    Offer.objects.filter(pk=offer.pk).update(
-        status=OfferStatus.ACCEPTED, decided_by=member_user, decided_at=now, ticket=ticket
-    )
+    Offer.objects.filter(pk=offer.pk).update(ticket=ticket)
+    offer.ticket = ticket
     journal.record(
         actor=member_user,
         action="guichet.offer_accepted",
@@ -617,6 +679,15 @@ def offer_accept(*, offer: Offer, member_user) -> Ticket:
         visibility=Visibility.INTERNAL,
         obj=offer,
         data={"ticket": ticket.pk},
+    )
+    journal.record(
+        actor=member_user,
+        action="guichet.ticket_submitted",
+        message=f"Demande {ticket.reference} ouverte : offre d'aide acceptée par l'équipe de {offer.product.name}, "
+        f"suivie par {_name(offer.offered_by)}",
+        visibility=Visibility.INTERNAL,
+        obj=ticket,
+        data={"kind": ticket.kind, "assignee": offer.offered_by.username, "offer": offer.pk},
     )
     notifications.notify(
         kind="guichet.offer_accepted",
@@ -642,15 +713,15 @@ def offer_decline(*, offer: Offer, member_user, reason: str = "") -> Offer:
     if not perms.can_decide_offer(member_user, offer):
         raise NotAllowed("Seule l'équipe active du produit accepte ou refuse une offre d'aide.")
     reason = (reason or "").strip()
-    offer.status, offer.decided_by, offer.decided_at = OfferStatus.DECLINED, member_user, timezone.now()
-    offer.decline_reason = reason
-    offer.save(update_fields=["status", "decided_by", "decided_at", "decline_reason"])
+    _decide(offer, status=OfferStatus.DECLINED, by=member_user, at=timezone.now(), decline_reason=reason)
     journal.record(
         actor=member_user,
         action="guichet.offer_declined",
-        message=f"L'équipe de {offer.product.name} a décliné l'aide proposée : {offer.topic}",
+        message=f"L'équipe de {offer.product.name} a décliné l'aide proposée : {offer.topic}"
+        + (f" — raison : {reason}" if reason else ""),
         visibility=Visibility.INTERNAL,
         obj=offer,
+        data={"reason": reason},
     )
     notifications.notify(
         kind="guichet.offer_declined",
@@ -669,8 +740,7 @@ def offer_withdraw(*, offer: Offer, actor) -> Offer:
     offer = _lock_pending(offer, actor)
     if not perms.can_withdraw_offer(actor, offer):
         raise NotAllowed("Seule la personne qui a proposé l'aide peut retirer son offre.")
-    offer.status, offer.decided_by, offer.decided_at = OfferStatus.WITHDRAWN, actor, timezone.now()
-    offer.save(update_fields=["status", "decided_by", "decided_at"])
+    _decide(offer, status=OfferStatus.WITHDRAWN, by=actor, at=timezone.now())
     journal.record(
         actor=actor,
         action="guichet.offer_withdrawn",
@@ -749,6 +819,7 @@ def tick(*, now: datetime.datetime | None = None) -> TickReport:
             )
             notifications.notify(
                 kind="guichet.reminder",
+                confidential=ticket.confidential,
                 subject=subject,
                 body=(
                     f"Bonjour,\n\n{subject}.\nRéponse attendue avant le {_when(ticket.first_response_due)}.\n\n"
@@ -787,7 +858,7 @@ def tick(*, now: datetime.datetime | None = None) -> TickReport:
                 status=Status.CLOSED, closed_at=now, version=F("version") + 1
             ):
                 continue
-            ticket = Ticket.objects.get(pk=pk)
+            ticket = Ticket.objects.select_related("requester").get(pk=pk)
             journal.record(
                 actor=None,
                 action="guichet.ticket_autoclosed",
@@ -795,9 +866,34 @@ def tick(*, now: datetime.datetime | None = None) -> TickReport:
                 f"{settings.GUICHET_AUTOCLOSE_DAYS} jours après sa résolution",
                 visibility=_visibility(ticket),
                 obj=ticket,
+                data={"from": Status.RESOLVED, "to": Status.CLOSED},
             )
+            _announce_autoclose(ticket)
             report.closed += 1
     return report
+
+
+def _announce_autoclose(ticket: Ticket) -> None:
+    link = _link(ticket)
+    if ticket.confidential:
+        subject = "Votre demande confidentielle est close"
+        body = (
+            f"Bonjour,\n\nVotre demande confidentielle, résolue il y a {settings.GUICHET_AUTOCLOSE_DAYS} jours, "
+            f"est maintenant close. Vous pouvez la rouvrir : {link}\n"
+        )
+    else:
+        subject = f"[Guichet] Demande {ticket.reference} close"
+        body = (
+            f"Bonjour,\n\nLa demande {ticket.reference} « {ticket.subject} », résolue il y a "
+            f"{settings.GUICHET_AUTOCLOSE_DAYS} jours, est maintenant close. Vous pouvez la rouvrir : {link}\n"
+        )
+    notifications.notify(
+        kind="guichet.status_changed",
+        subject=subject,
+        body=body,
+        emails=_requester_emails(ticket),
+        confidential=ticket.confidential,
+    )
 
 
 def _escalation_contact(ticket: Ticket):

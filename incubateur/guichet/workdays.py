@@ -35,6 +35,8 @@ def add_working_hours(start: datetime, hours: float) -> datetime:
     """The moment `hours` of working time after `start` (an aware datetime); returned in Europe/Paris."""
     if start.tzinfo is None:
         raise ValueError("add_working_hours needs an aware datetime")
+    if hours < 0:
+        raise ValueError("add_working_hours counts forward: hours must not be negative")
     remaining = timedelta(hours=hours)
     moment = start.astimezone(PARIS)
     day = moment.date()

@@ -87,11 +87,6 @@ class Pole(models.Model):
             positions = self.positions.current().select_related("person").order_by("order", "pk")
         return next((p.person for p in positions if p.is_lead), None)
 
-    @property
-    def guichet_contact(self):
-        """Who receives the guichet's requests routed to this pole: its referent, else its lead."""
-        return self.guichet_assignee or self.lead
-
 
 class PositionQuerySet(models.QuerySet):
     def current(self, today=None):

@@ -9,10 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils.crypto import get_random_string
 from django.utils.dateparse import parse_datetime
 
-from incubateur.accounts.api_auth import api_token_issue, api_tokens_revoke_for
+from incubateur.accounts.api_auth import CSRF_FAILED, api_token_issue, api_tokens_revoke_for
 from incubateur.core.models import Notification
 from incubateur.guichet import services, workdays
-from incubateur.guichet.api import CSRF_FAILED
 from incubateur.guichet.models import Message, Offer, Read, Ticket
 from tests.factories import UserFactory
 from tests.guichet.conftest import person, team_member

@@ -123,6 +123,7 @@ def _lists(world) -> list[str]:
         "/admin/guichet/message/",
         "/admin/core/journalentry/",
         "/admin/core/notification/",
+        "/equipe/notifications/?etat=pending",
         "/api/v1/requests",
         "/api/v1/requests?kind=mal-etre",
         f"/admin/guichet/ticket/{secret.pk}/change/",
@@ -166,3 +167,17 @@ def test_no_notification_carries_the_confidential_subject_or_body(world):
     mattermost = [r for r in rows if r.channel == "mattermost"]
     assert len(mattermost) == 1  # the normal request only
     assert "Question ordinaire" not in mattermost[0].body and "…" not in mattermost[0].body
+
+
+@pytest.mark.parametrize("who", ["other_staff", "pole_lead", "admin"])
+def test_the_outbox_pages_do_not_say_who_was_written_to_about_it(world, who):
+    """The confidential request's e-mails (to the recipient, to the requester) are listed masked for the staff
+    who retry deliveries, and absent from the admin: who wrote to whom is itself confidential."""
+    client = _client(world["people"][who])
+    recipient, requester = world["people"]["recipient"], world["people"]["requester"]
+    for url in ["/equipe/notifications/?etat=pending", "/admin/core/notification/"]:
+        html = client.get(url).content.decode()
+        assert recipient.email not in html, url
+        assert requester.email not in html, url
+        assert "demande confidentielle" not in html.lower(), url
+    assert "Notification confidentielle" in client.get("/equipe/notifications/?etat=pending").content.decode()

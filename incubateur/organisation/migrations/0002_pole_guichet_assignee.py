@@ -6,16 +6,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('organisation', '0001_initial'),
+        ("organisation", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='pole',
-            name='guichet_assignee',
-            field=models.ForeignKey(blank=True, help_text='Reçoit les demandes adressées au pôle ; à défaut, la ou le responsable du pôle.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='référent du guichet'),
+            model_name="pole",
+            name="guichet_assignee",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Reçoit les demandes adressées au pôle ; à défaut, la ou le responsable du pôle.",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="référent du guichet",
+            ),
         ),
     ]
