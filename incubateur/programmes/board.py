@@ -18,7 +18,14 @@ from incubateur.programmes.services import add_months
 from incubateur.registry.enums import ACTIVE_PHASES, EventName, PhaseName
 
 # The order of the board's groups.
-PHASE_ORDER = [PhaseName.INVESTIGATION, PhaseName.CONSTRUCTION, PhaseName.ACCELERATION, PhaseName.CONSOLIDATION]
+PHASE_ORDER = [
+    PhaseName.INVESTIGATION,
+    PhaseName.CONSTRUCTION,
+    PhaseName.ACCELERATION,
+    PhaseName.CONSOLIDATION,
+    PhaseName.OPERE,
+]
+assert set(PHASE_ORDER) == set(ACTIVE_PHASES), "every active phase has its group on the board"
 
 
 @dataclass
@@ -75,6 +82,20 @@ class PortfolioBoard:
 
     def count_in(self, phase: str) -> int:
         return next((len(g.rows) for g in self.groups if g.phase == phase), 0)
+
+
+def next_committee_due(latest: Committee | None, last_event: datetime.date | None, phase) -> tuple:
+    """(last committee date, next due date) by the boards' rule: the last recorded committee's own due date,
+    unless the history knows a later committee (then 6 months after it); without any committee, 6 months after the
+    start of the current phase (an active phase only)."""
+    interval = settings.PROGRAMMES_COMMITTEE_INTERVAL_MONTHS
+    if latest is not None and (last_event is None or latest.date >= last_event):
+        return latest.date, latest.next_due
+    if last_event is not None:
+        return last_event, add_months(last_event, interval)
+    if phase is not None and phase.end is None and phase.name in ACTIVE_PHASES:
+        return None, add_months(phase.start, interval)
+    return None, None
 
 
 def boards(portfolios, *, today: datetime.date | None = None) -> list[PortfolioBoard]:
@@ -144,21 +165,13 @@ def boards(portfolios, *, today: datetime.date | None = None) -> list[PortfolioB
         )
     )
     norms = settings.PROGRAMMES_PHASE_NORMS_MONTHS
-    interval = settings.PROGRAMMES_COMMITTEE_INTERVAL_MONTHS
 
     result = []
     for portfolio in portfolios:
         by_phase: dict[str, list[ProductRow]] = defaultdict(list)
         for product in mine.get(portfolio.pk, []):
             phase = active[product.pk]
-            last = last_event.get(product.pk)
-            committee = latest_committee.get(product.pk)
-            if committee is not None and (last is None or committee.date >= last):
-                last, due = committee.date, committee.next_due
-            elif last is not None:
-                due = add_months(last, interval)
-            else:
-                due = add_months(phase.start, interval)
+            last, due = next_committee_due(latest_committee.get(product.pk), last_event.get(product.pk), phase)
             by_phase[phase.name].append(
                 ProductRow(
                     product=product,

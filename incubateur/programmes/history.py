@@ -3,6 +3,7 @@
 laureates from each product's `fast: {promotion, montant}`. Idempotent; errors name the file and field and
 refuse the whole import."""
 
+import re
 from pathlib import Path
 
 from django.utils import timezone
@@ -34,6 +35,13 @@ def _read_editions(folder: Path) -> tuple[dict[int, tuple[str, str]], list]:
             problems.append(Problem(name, str(exc), line=getattr(exc, "line", None)))
             continue
         promotion = document.data.get("promotion")
+        if promotion is None:
+            # The editions before FAST 12 have no `promotion`: their number is in the file name (`02-fast.md`)
+            # and in the title (« FAST 2 - Novembre 2019 »).
+            found = re.match(r"0*(\d+)[-_]", path.name) or re.match(
+                r"FAST\s+(\d+)\b", str(document.data.get("title") or ""), flags=re.IGNORECASE
+            )
+            promotion = int(found.group(1)) if found else None
         if isinstance(promotion, bool) or not isinstance(promotion, int) or not 0 < promotion < 1000:
             problems.append(
                 Problem(name, f"un numéro d'édition entier est attendu, pas « {promotion} »", field="promotion")

@@ -78,7 +78,14 @@ class Call(models.Model):
     class Meta:
         verbose_name = "appel"
         verbose_name_plural = "appels"
-        ordering = ["programme__order", "-number", "-opens_at", "-pk"]
+        # NULLs last on both databases (PostgreSQL puts them first in a descending sort, SQLite last).
+        ordering = [
+            "programme__order",
+            "programme__name",
+            models.F("number").desc(nulls_last=True),
+            models.F("opens_at").desc(nulls_last=True),
+            "-pk",
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(closes_at__isnull=True) | Q(opens_at__isnull=True) | Q(closes_at__gt=models.F("opens_at")),
@@ -326,8 +333,9 @@ class Application(models.Model):
         return self.status == ApplicationStatus.DRAFT
 
     def public_status(self) -> str:
-        """The status the applicant sees: a decision stays "en comité" until the call's results are published."""
-        if self.status in DECIDED and not self.call.results_published:
+        """The status the applicant sees: a decision (and what follows it) stays "en comité" until the call's
+        results are published."""
+        if self.status in (*DECIDED, *GRANTED) and not (self.call.results_published or self.call.historical):
             return ApplicationStatus.IN_COMMITTEE
         return self.status
 

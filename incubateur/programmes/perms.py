@@ -57,18 +57,43 @@ def can_review(user, application: Application) -> bool:
     )
 
 
+def scores_visible(user, applications) -> dict[int, bool]:
+    """Blind reviews, for a list of applications in two queries: may `user` see the others' scores?
+
+    A reviewer once they submitted theirs; anyone on staff without a conflict once the application left instruction
+    (reviews are closed then). Never a conflicted person (the applicant, a member of the product's team — past or
+    present —, someone who stepped aside), never before instruction.
+    """
+    applications = list(applications)
+    if not is_staff(user) or not applications:
+        return dict.fromkeys((a.pk for a in applications), False)
+    from incubateur.registry.models import Member
+
+    mine = {
+        review.application_id: review
+        for review in Review.objects.filter(reviewer=user, application__in=[a.pk for a in applications])
+    }
+    team_products = set(Member.objects.filter(user=user).values_list("missions__products", flat=True)) - {None}
+    visible = {}
+    for application in applications:
+        review = mine.get(application.pk)
+        conflict = (
+            (review is not None and review.withdrawn)
+            or application.applicant_id == user.pk
+            or (application.product_id is not None and application.product_id in team_products)
+        )
+        if conflict or application.status in (ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED):
+            visible[application.pk] = False
+        elif application.status != ApplicationStatus.UNDER_REVIEW:
+            visible[application.pk] = True
+        else:
+            visible[application.pk] = review is not None and review.is_submitted
+    return visible
+
+
 def can_see_scores(user, application: Application) -> bool:
-    """The others' scores: a reviewer once they submitted theirs; anyone on staff without a conflict once the
-    application left instruction (reviews are closed then). Never a conflicted person."""
-    if not is_staff(user) or has_conflict(user, application):
-        return False
-    if application.status in (ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED):
-        return False
-    if application.status != ApplicationStatus.UNDER_REVIEW:
-        return True
-    return Review.objects.filter(
-        application=application, reviewer=user, submitted_at__isnull=False, withdrawn=False
-    ).exists()
+    """`scores_visible` for one application."""
+    return scores_visible(user, [application])[application.pk]
 
 
 def can_decide(user, application: Application) -> bool:

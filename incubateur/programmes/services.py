@@ -146,7 +146,7 @@ def call_rules_set(*, actor, call: Call, questions: list[dict], eligibility: lis
 def application_start(*, call: Call, user, product=None, applicant_name: str = "") -> Application:
     """Open a draft. A product team applies once per call, through any of its active members."""
     if not perms.can_apply(user, call):
-        raise ValidationError({"__all__": [_closed_message(call)]})
+        raise ValidationError({"__all__": [closed_message(call)]})
     if call.applicant_type == ApplicantType.PRODUCT:
         from incubateur.registry.models import Product
 
@@ -176,7 +176,7 @@ def application_start(*, call: Call, user, product=None, applicant_name: str = "
     return application
 
 
-def _closed_message(call: Call) -> str:
+def closed_message(call: Call) -> str:
     if call.closes_at and call.is_closed():
         local = timezone.localtime(call.closes_at)
         return (
@@ -202,7 +202,7 @@ def application_save_draft(
     `version`, refused when someone saved it since (StaleApplication)."""
     if not perms.can_edit_application(user, application):
         if application.is_draft and not application.call.is_open():
-            raise ValidationError({"__all__": [_closed_message(application.call)]})
+            raise ValidationError({"__all__": [closed_message(application.call)]})
         raise NotAllowed("Cette candidature n'est plus modifiable.")
     questions = list(application.call.questions.all())
     cleaned, _ = rules.clean_answers(questions, answers, require=False)
@@ -237,7 +237,7 @@ def application_submit(*, application: Application, user) -> Application:
     if not application.is_draft:
         raise ValidationError({"__all__": ["Cette candidature a déjà été déposée."]})
     if not call.is_open():
-        raise ValidationError({"__all__": [_closed_message(call)]})
+        raise ValidationError({"__all__": [closed_message(call)]})
     if not perms.can_edit_application(user, application):
         raise NotAllowed("Vous ne pouvez pas déposer cette candidature.")
     questions = list(call.questions.all())
@@ -422,6 +422,8 @@ def review_save(
 @transaction.atomic
 def review_withdraw(*, application: Application, reviewer) -> Review:
     """A reviewer steps aside (a conflict of interest): they no longer review it nor see its scores."""
+    if not perms.can_manage_calls(reviewer):
+        raise NotAllowed("Seule l'équipe de l'Incubateur évalue les candidatures.")
     review, _ = Review.objects.select_for_update().get_or_create(application=application, reviewer=reviewer)
     review.withdrawn = True
     review.save(update_fields=["withdrawn", "updated_at"])
@@ -454,10 +456,10 @@ def application_decide(
     # Lock the call's row before anything else: the sum below sees every decision committed before us.
     Call.objects.filter(pk=call.pk).update(created_at=F("created_at"))
     application = Application.objects.select_for_update().get(pk=application.pk)
-    if application.status not in DECIDABLE:
-        raise ValidationError({"decision": ["Cette candidature n'est pas en instruction ni en comité."]})
     if call.results_published:
         raise ValidationError({"decision": ["Les résultats de l'appel sont publiés : la décision ne change plus."]})
+    if application.status not in DECIDABLE:
+        raise ValidationError({"decision": ["Cette candidature n'est pas en instruction ni en comité."]})
     if decision == ApplicationStatus.LAUREATE:
         amount = int(amount or 0)
         if amount < 0:
@@ -630,7 +632,12 @@ def committee_record(
     if phase:
         if Phase.objects.filter(product=product, name=phase).exists():
             raise ValidationError({"phase": ["Le produit a déjà connu cette phase."]})
-        for current in Phase.objects.filter(product=product, end__isnull=True, start__lte=date):
+        later = Phase.objects.filter(product=product, start__gt=date).order_by("start").first()
+        if later is not None:
+            started = f"{later.start:%d/%m/%Y}"
+            message = f"La phase « {later.get_name_display()} » a commencé après ce comité, le {started}."
+            raise ValidationError({"phase": [message]})
+        for current in Phase.objects.filter(product=product, end__isnull=True):
             registry.product_phase_end(phase=current, by=actor, end=date)
         registry.product_phase_add(product=product, by=actor, name=phase, start=date, comment="Décidé en comité")
     committee.save()

@@ -1,11 +1,325 @@
-"""Placeholder: the pages are being written (every route answers 404 until then)."""
+"""Investment committees of a product and the portfolio boards (Incubator staff).
 
-from django.http import Http404
+- `committees` / `committee_new`: a product's comités d'investissement, and recording one (`committee_record`);
+- `board` / `board_csv`: one portfolio manager's board (`perms.can_see_board`: the manager, pole leads, the
+  direction, administrators; anyone else gets a 404);
+- `boards` / `boards_csv`: every portfolio with totals per portfolio and per phase (`perms.sees_every_board`);
+  a portfolio manager who does not see every board is sent to their own.
+
+The CSV exports are for spreadsheets as used in France: UTF-8 with a byte order mark (Excel then reads the
+accents right), `;` between fields, a decimal comma, dates as DD/MM/YYYY, one header row in French. A cell that a
+spreadsheet would run as a formula (starting with = + - @) is prefixed with an apostrophe: product names come
+from the public registry.
+"""
+
+import csv
+import datetime
+import re
+from io import StringIO
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_safe
+
+from incubateur.core.decorators import staff_required
+from incubateur.programmes import board as boards_module
+from incubateur.programmes import perms, rules, services
+from incubateur.programmes.board import PHASE_ORDER, PortfolioBoard
+from incubateur.programmes.forms_board import CommitteeForm
+from incubateur.programmes.models import Committee, CommitteeDecision
+from incubateur.registry.enums import EventName, PhaseName
+
+CSV_HEADERS = [
+    "Portefeuille",
+    "Responsable",
+    "Phase",
+    "Produit",
+    "Identifiant",
+    "Début de la phase",
+    "Mois dans la phase",
+    "Repère (mois)",
+    "Au-delà du repère",
+    "Dernier comité",
+    "Prochain comité avant le",
+    "Comité en retard",
+    "Demandes ouvertes au guichet",
+    "Offres d'aide en attente",
+    "Candidatures en cours",
+    "Fiche du produit",
+]
 
 
-def _todo(request, *args, **kwargs):
+def _products():
+    from incubateur.registry.models import Product
+
+    return Product.objects.only("pk", "ghid", "name")
+
+
+def _portfolios():
+    from incubateur.organisation.models import Portfolio
+
+    return Portfolio.objects.select_related("manager")
+
+
+def _person(user) -> str:
+    if user is None:
+        return ""
+    return user.get_full_name() or user.username or user.email
+
+
+# --- Investment committees ------------------------------------------------------------------------------------
+
+
+def _current_phase(product):
+    from incubateur.registry.models import Phase
+
+    return Phase.objects.filter(product=product).order_by("-start", "-pk").first()
+
+
+@staff_required
+@require_safe
+def committees(request, ghid: str):
+    from incubateur.organisation.selectors import match_portfolio
+    from incubateur.registry.models import Event
+    from incubateur.registry.selectors import perimeters
+
+    product = get_object_or_404(_products().only("pk", "ghid", "name", "thematiques"), ghid=ghid)
+    recorded = list(Committee.objects.filter(product=product).select_related("recorded_by"))
+    for committee in recorded:
+        committee.requested_label = rules.euros(committee.budget_requested)
+        committee.granted_label = rules.euros(committee.budget_granted)
+    # The committee events of the product's public history that were not recorded here (imported from
+    # beta.gouv.fr): recording a committee also writes its event, on the same date.
+    recorded_dates = {committee.date for committee in recorded}
+    imported = [
+        event
+        for event in Event.objects.filter(product=product, name=EventName.COMMITTEE).order_by("-date", "-pk")
+        if event.date not in recorded_dates
+    ]
+    themes, ministries = perimeters([product])[product.pk]
+    found = match_portfolio(list(_portfolios()), ministries=ministries, themes=themes)
+    portfolio = found[0] if found else None
+    latest = recorded[0] if recorded else None
+    phase = _current_phase(product)
+    _, next_due = boards_module.next_committee_due(latest, imported[0].date if imported else None, phase)
+    return render(
+        request,
+        "programmes/committees.html",
+        {
+            "product": product,
+            "committees": recorded,
+            "imported": imported,
+            "phase": phase,
+            "portfolio": portfolio,
+            "board_visible": bool(
+                portfolio and portfolio.manager and perms.can_see_board(request.user, portfolio.manager)
+            ),
+            "next_due": next_due,
+            "next_due_overdue": bool(next_due and next_due < timezone.localdate()),
+            "stopped": bool(latest and latest.decision == CommitteeDecision.STOP and next_due is None),
+            "no_committee": latest is None and not imported,
+        },
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def committee_new(request, ghid: str):
+    product = get_object_or_404(_products(), ghid=ghid)
+    if not perms.can_manage_calls(request.user):
+        raise Http404
+    form = CommitteeForm(request.POST or None, initial={"date": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            committee = services.committee_record(product=product, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        except IntegrityError:
+            # The same phase added meanwhile (a double submission): the database's unique constraint answers.
+            form.add_error("phase", "Le produit a déjà connu cette phase.")
+        else:
+            message = f"Comité du {committee.date:%d/%m/%Y} enregistré : {committee.get_decision_display()}."
+            if committee.phase:
+                message += f" Le produit passe en phase « {PhaseName(committee.phase).label} »."
+            messages.success(request, message)
+            return redirect("programmes:committees", ghid=product.ghid)
+    return render(
+        request,
+        "programmes/committee_new.html",
+        {"product": product, "form": form, "phase": _current_phase(product)},
+    )
+
+
+def _errors_to_form(form, exc: ValidationError) -> None:
+    """A service's errors next to the form's fields (an unknown key goes to the top of the form)."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+# --- Portfolio boards -----------------------------------------------------------------------------------------
+
+
+def _manager_or_404(request, username: str):
+    manager = get_user_model().objects.filter(username=username).first()
+    if manager is None or not perms.can_see_board(request.user, manager):
+        raise Http404
+    portfolios = list(_portfolios().filter(manager=manager))
+    if not portfolios:
+        raise Http404
+    return manager, portfolios
+
+
+@staff_required
+@require_safe
+def board(request, username: str):
+    manager, portfolios = _manager_or_404(request, username)
+    today = timezone.localdate()
+    their_boards = boards_module.boards(portfolios, today=today)
+    return render(
+        request,
+        "programmes/board.html",
+        {
+            "manager": manager,
+            "manager_name": _person(manager),
+            "boards": their_boards,
+            "totals": _sum_totals(their_boards),
+            "sees_every_board": perms.sees_every_board(request.user),
+            "today": today,
+        },
+    )
+
+
+@staff_required
+@require_safe
+def board_csv(request, username: str):
+    manager, portfolios = _manager_or_404(request, username)
+    today = timezone.localdate()
+    name = "portefeuille-" + re.sub(r"[^A-Za-z0-9._-]", "-", manager.username)
+    return _csv_response(boards_module.boards(portfolios, today=today), name, today)
+
+
+def _every_board_or_redirect(request):
+    """None when the user sees every board; else a redirect to their own board, or a 404."""
+    if perms.sees_every_board(request.user):
+        return None
+    if request.user.username and _portfolios().filter(manager=request.user).exists():
+        return redirect("programmes:board", username=request.user.username)
     raise Http404
 
 
-def __getattr__(name):
-    return _todo
+@staff_required
+@require_safe
+def boards(request):
+    if not perms.sees_every_board(request.user) and not _portfolios().filter(manager=request.user).exists():
+        # Reached from the staff menu: say who sees the boards rather than a bare 404.
+        return render(request, "programmes/boards_closed.html", {"portfolios": _portfolios()})
+    if (answer := _every_board_or_redirect(request)) is not None:
+        return answer
+    today = timezone.localdate()
+    every_board = boards_module.boards(list(_portfolios()), today=today)
+    phases = [(name, PhaseName(name).label) for name in PHASE_ORDER]
+    rows = [
+        {
+            "board": board_,
+            "totals": board_.totals,
+            "per_phase": [board_.count_in(name) for name, _ in phases],
+        }
+        for board_ in every_board
+    ]
+    return render(
+        request,
+        "programmes/boards.html",
+        {
+            "rows": rows,
+            "phases": phases,
+            "totals": _sum_totals(every_board),
+            "phase_totals": [sum(row["per_phase"][i] for row in rows) for i in range(len(phases))],
+            "today": today,
+        },
+    )
+
+
+@staff_required
+@require_safe
+def boards_csv(request):
+    if (answer := _every_board_or_redirect(request)) is not None:
+        return answer
+    today = timezone.localdate()
+    return _csv_response(boards_module.boards(list(_portfolios()), today=today), "portefeuilles", today)
+
+
+def _sum_totals(boards_: list[PortfolioBoard]) -> dict[str, int]:
+    totals: dict[str, int] = {}
+    for board_ in boards_:
+        for key, value in board_.totals.items():
+            totals[key] = totals.get(key, 0) + value
+    return totals or {
+        "products": 0,
+        "committees_overdue": 0,
+        "over_norm": 0,
+        "open_requests": 0,
+        "pending_offers": 0,
+        "running_applications": 0,
+    }
+
+
+# --- CSV ------------------------------------------------------------------------------------------------------
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, datetime.date):
+        return f"{value:%d/%m/%Y}"
+    if isinstance(value, float):
+        return f"{value:.1f}".replace(".", ",")
+    text = str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text  # never a formula in a spreadsheet
+    return text
+
+
+def _csv_response(boards_: list[PortfolioBoard], name: str, today: datetime.date) -> HttpResponse:
+    buffer = StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(CSV_HEADERS)
+    for board_ in boards_:
+        portfolio = board_.portfolio
+        for group in board_.groups:
+            for row in group.rows:
+                writer.writerow(
+                    _cell(value)
+                    for value in (
+                        portfolio.label,
+                        _person(portfolio.manager),
+                        group.label,
+                        row.product.name,
+                        row.product.ghid,
+                        row.phase_start,
+                        row.months_in_phase,
+                        row.norm_months,
+                        row.over_norm,
+                        row.last_committee,
+                        row.next_committee_due,
+                        row.committee_overdue,
+                        row.open_requests,
+                        row.pending_offers,
+                        row.running_applications,
+                        settings.BASE_URL + reverse("registry:product_detail", args=[row.product.ghid]),
+                    )
+                )
+    response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}-{today:%Y-%m-%d}.csv"'
+    return response
