@@ -82,9 +82,8 @@ class MemberQuerySet(models.QuerySet):
     def of_product(self, product, today=None):
         """The product's active team: members with a mission naming it that runs today."""
         today = today or timezone.localdate()
-        running = (
-            Mission.objects.filter(member=models.OuterRef("pk"), products=product, start__lte=today)
-            .filter(Q(end__isnull=True) | Q(end__gte=today))
+        running = Mission.objects.filter(member=models.OuterRef("pk"), products=product, start__lte=today).filter(
+            Q(end__isnull=True) | Q(end__gte=today)
         )
         return self.filter(models.Exists(running))
 
