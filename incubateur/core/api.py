@@ -6,8 +6,11 @@ message is about the whole action.
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from ninja import Schema
+from ninja import Field, Schema
 from ninja.errors import ValidationError as NinjaValidationError
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 500
 
 
 def bad_request(errors: dict[str, list[str]], *, where=("body", "payload"), rename=None) -> NinjaValidationError:
@@ -43,3 +46,15 @@ class ErrorItem(Schema):
 
 class BadRequestOut(Schema):
     detail: list[ErrorItem]
+
+
+class PersonOut(Schema):
+    username: str | None = Field(description="Identifiant beta.gouv.fr (prenom.nom), s'il est connu.")
+    fullname: str
+
+
+class Page(Schema):
+    """`limit` and `offset` of a list (query parameters)."""
+
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=f"Nombre d'éléments (au plus {MAX_LIMIT}).")
+    offset: int = Field(0, ge=0, description="Nombre d'éléments à sauter.")

@@ -31,15 +31,13 @@ from ninja.params.functions import Header
 from ninja.responses import Status as Answer  # `Status` is the requests' life cycle here
 
 from incubateur.accounts.api_auth import api_user, token_or_session
-from incubateur.core.api import BadRequestOut, ErrorOut, bad_request, from_django
+from incubateur.core.api import BadRequestOut, ErrorOut, Page, PersonOut, bad_request, from_django
 from incubateur.guichet import perms, services
 from incubateur.guichet.kinds import Kind
 from incubateur.guichet.models import Channel, Message, Offer, OfferStatus, Participant, Read, Status, Ticket
 
 router = Router(tags=["guichet"])
 
-DEFAULT_LIMIT = 100
-MAX_LIMIT = 500
 IDEMPOTENCY_KEY_MAX = 100  # Ticket.idempotency_key
 IDEMPOTENCY_HELP = (
     "Une clé de votre choix (100 caractères au plus) : renvoyée avec la même clé, la demande n'est créée qu'une fois."
@@ -66,16 +64,6 @@ def _not_allowed(exc: services.NotAllowed, field: str = ""):
 class ConflictOut(Schema):
     detail: str
     version: int = Field(description="La version actuelle de la demande.")
-
-
-class PersonOut(Schema):
-    username: str | None = Field(description="Identifiant beta.gouv.fr (prenom.nom), s'il est connu.")
-    fullname: str
-
-
-class Page(Schema):
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=f"Nombre d'éléments (au plus {MAX_LIMIT}).")
-    offset: int = Field(0, ge=0, description="Nombre d'éléments à sauter.")
 
 
 class RequestIn(Schema):

@@ -32,7 +32,7 @@ from ninja.responses import Status
 
 from incubateur.accounts.api_auth import api_user, optional_token, token_or_session
 from incubateur.accounts.models import ApiToken
-from incubateur.core.api import BadRequestOut, ErrorOut, bad_request, from_django
+from incubateur.core.api import BadRequestOut, ErrorOut, Page, PersonOut, bad_request, from_django
 from incubateur.core.roles import is_staff
 from incubateur.programmes import board as boards_
 from incubateur.programmes import perms, services
@@ -50,8 +50,6 @@ from incubateur.programmes.models import (
 
 router = Router(tags=["programmes"])
 
-DEFAULT_LIMIT = 100
-MAX_LIMIT = 500
 MAX_AMOUNT = 10**12  # as the answers of type "montant" (rules.clean_answer)
 NOT_FOUND = "Introuvable."
 # Call's Meta.ordering, with the ties and NULLs placed alike on SQLite and PostgreSQL (NULLs sort first in a
@@ -89,16 +87,6 @@ def _not_allowed(exc: services.NotAllowed):
 
 
 # --- Schemas ------------------------------------------------------------------------------------------------
-
-
-class PersonOut(Schema):
-    username: str | None = Field(description="Identifiant beta.gouv.fr (prenom.nom), s'il est connu.")
-    fullname: str
-
-
-class Page(Schema):
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=f"Nombre d'éléments (au plus {MAX_LIMIT}).")
-    offset: int = Field(0, ge=0, description="Nombre d'éléments à sauter.")
 
 
 class ProgrammeOut(Schema):

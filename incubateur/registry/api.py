@@ -21,6 +21,7 @@ from ninja.errors import HttpError
 from ninja.renderers import JSONRenderer
 
 from incubateur.accounts.api_auth import has_token, optional_token
+from incubateur.core.api import DEFAULT_LIMIT, MAX_LIMIT, Page
 from incubateur.core.ministries import MINISTRIES
 from incubateur.registry import cache as registry_cache
 from incubateur.registry import selectors
@@ -28,8 +29,6 @@ from incubateur.registry.enums import ACTIVE_PHASES, Domaine, PhaseName
 
 router = Router(tags=["registre"])
 
-DEFAULT_LIMIT = 100
-MAX_LIMIT = 500
 RENDERER = JSONRenderer()  # config/api.py's NinjaAPI uses the default renderer
 TOKEN_ONLY = "Avec un jeton d'API seulement (absent sinon)."
 
@@ -37,11 +36,6 @@ Ministry = enum.Enum("Ministry", {code.replace("-", "_"): code for code in MINIS
 
 
 # --- Query parameters -------------------------------------------------------------------------------
-
-
-class Page(Schema):
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=f"Nombre d'éléments (au plus {MAX_LIMIT}).")
-    offset: int = Field(0, ge=0, description="Nombre d'éléments à sauter.")
 
 
 class StartupFilters(Schema):
