@@ -18,3 +18,8 @@ class UserFactory(factory.django.DjangoModelFactory):
         staff = factory.Trait(is_incubator_staff=True)
         admin = factory.Trait(is_superuser=True, is_staff=True)
         inactive = factory.Trait(is_active=False)
+
+
+def person(username: str):
+    """A person of data/organisation.yaml, once loaded (e.g. "paul.burgun", manager of the Justice portfolio)."""
+    return User.objects.get(username=username)

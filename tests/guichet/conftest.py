@@ -5,11 +5,10 @@ from dataclasses import dataclass
 from io import StringIO
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from tests.factories import UserFactory
-from tests.registry.factories import MemberFactory, MissionFactory, OrganisationFactory, ProductFactory
+from tests.factories import UserFactory, person
+from tests.registry.factories import OrganisationFactory, ProductFactory, team_member
 
 
 @pytest.fixture
@@ -17,19 +16,6 @@ def organisation():
     """The real organisation and the default routing table, loaded as `make run` does."""
     call_command("load_organisation", stdout=StringIO())
     call_command("load_routing", stdout=StringIO())
-
-
-def person(username: str):
-    """A person of data/organisation.yaml (e.g. "paul.burgun")."""
-    return get_user_model().objects.get(username=username)
-
-
-def team_member(product, *, username: str, **user_fields):
-    """An account with a member fiche and a mission running today on `product`."""
-    user = UserFactory(username=username, **user_fields)
-    member = MemberFactory(username=username, fullname=user.get_full_name(), user=user)
-    MissionFactory(member=member, products=[product])
-    return user
 
 
 @pytest.fixture

@@ -96,3 +96,13 @@ class TeamFactory(factory.django.DjangoModelFactory):
     ghid = factory.Sequence(lambda n: f"equipe-{n}")
     name = factory.Sequence(lambda n: f"Équipe {n}")
     incubator = factory.SubFactory(IncubatorFactory)
+
+
+def team_member(product, *, username: str, **user_fields):
+    """An account with a member fiche and a mission running today on `product` (its active team)."""
+    from tests.factories import UserFactory
+
+    user = UserFactory(username=username, **user_fields)
+    member = MemberFactory(username=username, fullname=user.get_full_name(), user=user)
+    MissionFactory(member=member, products=[product])
+    return user
