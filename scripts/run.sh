@@ -15,6 +15,7 @@ $PY manage.py createcachetable
 # (`manage.py load_organisation` makes the database say what the file says again).
 $PY manage.py load_organisation --if-empty
 $PY manage.py load_routing --if-empty
+$PY manage.py load_programmes
 
 pids=()
 cleanup() {
