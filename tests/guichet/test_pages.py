@@ -146,7 +146,9 @@ def test_the_header_links_to_the_guichet_and_staff_to_the_desk(cast):
     assert '<a class="fr-nav__link" href="/guichet/" aria-current="page">Guichet</a>' in member_page
     assert "/guichet/equipe/" not in member_page
     staff_page = client_for(cast.other_staff).get(HOME).content.decode()
-    assert '<a class="fr-nav__link" href="/guichet/equipe/">Demandes</a>' in staff_page
+    assert '<a class="fr-nav__link" href="/guichet/equipe/">Demandes du guichet</a>' in staff_page
+    assert 'aria-controls="menu-equipe">Espace équipe</button>' in staff_page
+    assert "Espace équipe" not in member_page
 
 
 # --- The form ------------------------------------------------------------------------------------------------------
