@@ -253,3 +253,21 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+
+# Personal data (#7). Each app answers for its own tables: `export_person` gathers what these hooks return about one
+# person, `purge` runs the purge hooks (anonymise what the retention periods below have made unnecessary).
+PERSONAL_DATA_EXPORT_HOOKS = [
+    "incubateur.accounts.personal_data.export",
+    "incubateur.registry.personal_data.export",
+    "incubateur.guichet.personal_data.export",
+    "incubateur.programmes.personal_data.export",
+]
+PERSONAL_DATA_PURGE_HOOKS = [
+    "incubateur.guichet.personal_data.purge",
+    "incubateur.accounts.personal_data.purge",
+]
+# Closed confidential guichet requests are anonymised this many months after they were closed.
+RETENTION_CONFIDENTIAL_REQUESTS_MONTHS = int(os.environ.get("RETENTION_CONFIDENTIAL_REQUESTS_MONTHS", "24"))
+# Accounts without a login (and without a running mission) for this many years are anonymised.
+RETENTION_INACTIVE_ACCOUNTS_YEARS = int(os.environ.get("RETENTION_INACTIVE_ACCOUNTS_YEARS", "3"))
