@@ -126,3 +126,46 @@ def test_staff_navigation_is_shown_to_staff_only(client):
     assert "/equipe/journal/" not in client.get("/").content.decode()
     client.force_login(UserFactory(staff=True))
     assert "/equipe/journal/" in client.get("/").content.decode()
+
+
+PRODUCTION_HEADERS = """
+import django, json
+django.setup()
+from django.test import Client
+client = Client(raise_request_exception=False)
+plain = client.get("/_perf/hello")
+secure = client.get("/_perf/hello", secure=True)
+print(json.dumps({
+    "plain": [plain.status_code, plain.get("Location", "")],
+    "headers": {name: secure.get(name, "") for name in [
+        "Strict-Transport-Security", "X-Content-Type-Options", "Referrer-Policy", "X-Frame-Options",
+        "Cross-Origin-Opener-Policy", "Content-Security-Policy",
+    ]},
+    "cookies": [django.conf.settings.SESSION_COOKIE_NAME, django.conf.settings.SESSION_COOKIE_SECURE,
+                django.conf.settings.CSRF_COOKIE_NAME, django.conf.settings.CSRF_COOKIE_SECURE,
+                django.conf.settings.SESSION_COOKIE_HTTPONLY],
+}))
+"""
+
+
+def test_production_settings_send_the_security_headers(tmp_path):
+    """In production settings: HTTPS redirect, HSTS, nosniff, referrer policy, no framing, CSP, secure `__Host-`
+    cookies — in a fresh process, as gunicorn would load them."""
+    result = _django(
+        PRODUCTION_HEADERS,
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        SECRET_KEY="x" * 60,
+        ALLOWED_HOSTS="testserver",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'prod.sqlite3'}",
+    )
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout.strip().splitlines()[-1])
+    assert answer["plain"] == [301, "https://testserver/_perf/hello"]
+    headers = answer["headers"]
+    assert headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "same-origin"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert answer["cookies"] == ["__Host-sessionid", True, "__Host-csrftoken", True, True]
