@@ -65,6 +65,7 @@ start_postgres() {
   pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w \
     -o "-p $port -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off" start >/dev/null
   export DATABASE_URL="postgres://postgres@127.0.0.1:$port/incubateur"
+  export TEST_PG_CTL="$PG_BIN/pg_ctl" TEST_PG_DATA="$PG_DIR/data"  # tests/core/test_faults.py restarts this server
   echo "PostgreSQL jetable sur le port $port ($PG_DIR)"
 }
 

@@ -267,6 +267,11 @@ PERSONAL_DATA_PURGE_HOOKS = [
     "incubateur.guichet.personal_data.purge",
     "incubateur.accounts.personal_data.purge",
 ]
+# What still needs an account (never purged): each returns a queryset of user ids, given `today`.
+PERSONAL_DATA_KEEP_HOOKS = [
+    "incubateur.registry.personal_data.accounts_in_use",
+    "incubateur.organisation.personal_data.accounts_in_use",
+]
 # Closed confidential guichet requests are anonymised this many months after they were closed.
 RETENTION_CONFIDENTIAL_REQUESTS_MONTHS = int(os.environ.get("RETENTION_CONFIDENTIAL_REQUESTS_MONTHS", "24"))
 # Accounts without a login (and without a running mission) for this many years are anonymised.

@@ -11,6 +11,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 500
+MAX_OFFSET = 1_000_000_000  # beyond it the database's integers overflow (a 500): a 400 instead
 
 
 def bad_request(errors: dict[str, list[str]], *, where=("body", "payload"), rename=None) -> NinjaValidationError:
@@ -57,4 +58,4 @@ class Page(Schema):
     """`limit` and `offset` of a list (query parameters)."""
 
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=f"Nombre d'éléments (au plus {MAX_LIMIT}).")
-    offset: int = Field(0, ge=0, description="Nombre d'éléments à sauter.")
+    offset: int = Field(0, ge=0, le=MAX_OFFSET, description="Nombre d'éléments à sauter.")

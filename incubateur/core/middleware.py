@@ -20,9 +20,18 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if isinstance(exception, OperationalError | InterfaceError):
+        if is_database_unavailable(exception):
             logger.error("Database unavailable: %s", exception)
-            response = HttpResponse(render_to_string("503.html"), status=503)
-            response["Retry-After"] = "30"
-            return response
+            return unavailable_response()
         return None
+
+
+def is_database_unavailable(exception) -> bool:
+    return isinstance(exception, OperationalError | InterfaceError)
+
+
+def unavailable_response() -> HttpResponse:
+    """The 503 page, rendered without the database."""
+    response = HttpResponse(render_to_string("503.html"), status=503)
+    response["Retry-After"] = "30"
+    return response

@@ -3,8 +3,10 @@
 import time
 
 from django.core.cache import cache
+from django.db import transaction
 
 
+@transaction.atomic  # the database cache swallows a failed write: a locked database must fail here, once
 def hit(key: str, *, limit: int, window: int) -> bool:
     """Count one hit on `key`; True while at most `limit` hits happened in the current window."""
     # The window is in the key: `incr` on some backends resets the expiry, the key name does not move.

@@ -1,3 +1,4 @@
+import sys
 from datetime import timedelta
 
 from django.conf import settings
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from incubateur.core import services
 from incubateur.core.decorators import staff_required
+from incubateur.core.middleware import is_database_unavailable, unavailable_response
 from incubateur.core.models import JournalEntry, Notification, NotificationStatus, Visibility, WorkerHeartbeat
 
 
@@ -59,6 +61,9 @@ def bad_request(request, exception=None):
 
 @login_not_required
 def server_error(request):
+    # A database lost after the view (the session's save, in a middleware) is still a 503: retry later.
+    if is_database_unavailable(sys.exc_info()[1]):
+        return unavailable_response()
     # No request context: a context processor could touch the database that just failed.
     return HttpResponse(render_to_string("500.html"), status=500)
 

@@ -163,6 +163,8 @@ def parse(text: str, path: str | Path = "organisation.yaml") -> OrganisationData
         raise OrganisationFileError(path, [f"YAML invalide{line} : {problem}"]) from exc
     except RecursionError as exc:
         raise OrganisationFileError(path, ["YAML invalide : trop de niveaux imbriqués"]) from exc
+    except UnicodeEncodeError as exc:  # libyaml encodes the text first: a lone surrogate cannot be
+        raise OrganisationFileError(path, [f"YAML invalide : caractère illisible à la position {exc.start}"]) from exc
     c = _Checker()
     root = c.mapping(raw, "(fichier)")
 

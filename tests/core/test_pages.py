@@ -169,3 +169,20 @@ def test_production_settings_send_the_security_headers(tmp_path):
     assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
     assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
     assert answer["cookies"] == ["__Host-sessionid", True, "__Host-csrftoken", True, True]
+
+
+def test_a_database_lost_after_the_view_is_a_503_too(rf):
+    """The session's save runs in a middleware, after the 503 middleware had its say: the error handler answers."""
+    from django.db import OperationalError
+
+    from incubateur.core.views import server_error
+
+    try:
+        raise OperationalError("database is locked")
+    except OperationalError:
+        response = server_error(rf.get("/"))
+    assert (response.status_code, response["Retry-After"]) == (503, "30")
+    try:
+        raise ValueError("a bug")
+    except ValueError:
+        assert server_error(rf.get("/")).status_code == 500
