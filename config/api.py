@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI
-from ninja.errors import ValidationError
+from ninja.errors import HttpError, ValidationError
 
 api = NinjaAPI(
     title="API de l'Incubateur de services numériques",
@@ -16,6 +16,18 @@ api = NinjaAPI(
 def validation_error(request, exc: ValidationError):
     # Bad input is a 400 with the details of each field (not 422).
     return api.create_response(request, {"detail": exc.errors}, status=400)
+
+
+UNPARSABLE_BODY = "Cannot parse request body"  # django-ninja's HttpError(400) for a body that is not JSON
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc: HttpError):
+    if exc.status_code == 400 and str(exc).startswith(UNPARSABLE_BODY):
+        # A 400 like every other bad input: in the shape of the validation errors, `loc` naming the body.
+        detail = [{"type": "json_invalid", "loc": ["body"], "msg": "Le corps de la requête n'est pas du JSON valide."}]
+        return api.create_response(request, {"detail": detail}, status=400)
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
 
 
 api.add_router("/organisation", "incubateur.organisation.api.router")

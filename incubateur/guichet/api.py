@@ -378,7 +378,7 @@ def request_list(request: HttpRequest, page: Query[Page], filters: Query[Request
 
 @router.get(
     "/requests/{request_id}",
-    response={200: RequestDetailOut, 401: ErrorOut, 404: ErrorOut},
+    response={200: RequestDetailOut, 400: BadRequestOut, 401: ErrorOut, 404: ErrorOut},
     auth=AUTH,
     url_name="guichet_request",
     summary="Une demande et ses messages",
@@ -503,7 +503,7 @@ def offer_list(request: HttpRequest, page: Query[Page], filters: Query[OfferFilt
 
 @router.get(
     "/offers/{offer_id}",
-    response={200: OfferOut, 401: ErrorOut, 404: ErrorOut},
+    response={200: OfferOut, 400: BadRequestOut, 401: ErrorOut, 404: ErrorOut},
     auth=AUTH,
     url_name="guichet_offer",
     summary="Une offre d'aide",

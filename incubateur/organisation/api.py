@@ -6,18 +6,21 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
+from incubateur.core.api import ErrorOut
 from incubateur.core.ministries import MINISTRIES
 from incubateur.organisation import cache, selectors
 
 router = Router(tags=["organisation"])
 
 
-class PersonOut(Schema):
+# The schemas' names are unique in the whole API: OpenAPI lists them by name (`components.schemas`), and two
+# classes with the same name would be one entry there, describing only one of them.
+class OrganisationPersonOut(Schema):
     username: str
     fullname: str
 
 
-class MemberOut(PersonOut):
+class PoleMemberOut(OrganisationPersonOut):
     role: str
     lead: bool
 
@@ -26,12 +29,12 @@ class PoleOut(Schema):
     slug: str
     name: str
     mission: str
-    members: list[MemberOut]
+    members: list[PoleMemberOut]
 
 
 class PortfolioOut(Schema):
     label: str
-    manager: PersonOut | None
+    manager: OrganisationPersonOut | None
     ministries: list[str]
     themes: list[str]
 
@@ -56,7 +59,7 @@ class ContactsOut(Schema):
     channels: list[ContactChannelOut]
 
 
-class OrganisationOut(Schema):
+class IncubatorOrganisationOut(Schema):
     department: DepartmentOut | None
     poles: list[PoleOut]
     portfolios: list[PortfolioOut]
@@ -74,7 +77,7 @@ class SearchOut(Schema):
     items: list[SearchItem]
 
 
-class ManagerOut(PersonOut):
+class ManagerOut(OrganisationPersonOut):
     email: str
 
 
@@ -84,17 +87,13 @@ class ContactOut(Schema):
     explanation: str
 
 
-class ErrorOut(Schema):
-    detail: str
-
-
 def _person(user) -> dict | None:
     if user is None:
         return None
     return {"username": user.username or "", "fullname": user.get_full_name() or user.email}
 
 
-@router.get("", response=OrganisationOut, auth=None, summary="L'organisation de l'Incubateur")
+@router.get("", response=IncubatorOrganisationOut, auth=None, summary="L'organisation de l'Incubateur")
 def organisation(request: HttpRequest):
     """Rendered once per organisation version; conditional GET with an ETag."""
     key = cache.key("api:organisation")
@@ -104,7 +103,7 @@ def organisation(request: HttpRequest):
     else:
         body = django_cache.get(key)
         if body is None:
-            data = OrganisationOut.model_validate(_organisation_data()).model_dump(mode="json")
+            data = IncubatorOrganisationOut.model_validate(_organisation_data()).model_dump(mode="json")
             body = json.dumps(data, ensure_ascii=False).encode()
             django_cache.set(key, body, timeout=24 * 3600)
         response = HttpResponse(body, content_type="application/json; charset=utf-8")

@@ -478,7 +478,7 @@ def call_list(request: HttpRequest, page: Query[Page], filters: Query[CallFilter
 
 @router.get(
     "/calls/{call_id}",
-    response={200: CallDetailOut, 404: ErrorOut},
+    response={200: CallDetailOut, 400: BadRequestOut, 404: ErrorOut},
     auth=None,
     url_name="programmes_call",
     summary="Un appel, ses questions et ses critères",
@@ -510,7 +510,7 @@ def call_detail(request: HttpRequest, call_id: int):
 
 @router.get(
     "/calls/{call_id}/results",
-    response={200: ResultsOut, 401: ErrorOut, 404: ErrorOut},
+    response={200: ResultsOut, 400: BadRequestOut, 401: ErrorOut, 404: ErrorOut},
     auth=None,
     url_name="programmes_call_results",
     summary="Les résultats d'un appel (une fois publiés)",
@@ -614,7 +614,7 @@ def application_submit(request: HttpRequest, application_id: int):
 
 @router.get(
     "/applications/{application_id}",
-    response={200: ApplicationOut, 401: ErrorOut, 404: ErrorOut},
+    response={200: ApplicationOut, 400: BadRequestOut, 401: ErrorOut, 404: ErrorOut},
     auth=AUTH,
     url_name="programmes_application",
     exclude_unset=True,

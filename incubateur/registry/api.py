@@ -21,7 +21,7 @@ from ninja.errors import HttpError
 from ninja.renderers import JSONRenderer
 
 from incubateur.accounts.api_auth import has_token, optional_token
-from incubateur.core.api import DEFAULT_LIMIT, MAX_LIMIT, Page
+from incubateur.core.api import DEFAULT_LIMIT, MAX_LIMIT, BadRequestOut, ErrorOut, Page
 from incubateur.core.ministries import MINISTRIES
 from incubateur.registry import cache as registry_cache
 from incubateur.registry import selectors
@@ -31,6 +31,13 @@ router = Router(tags=["registre"])
 
 RENDERER = JSONRenderer()  # config/api.py's NinjaAPI uses the default renderer
 TOKEN_ONLY = "Avec un jeton d'API seulement (absent sinon)."
+
+
+def optional_security() -> dict:
+    """`openapi_extra` of an operation open to anyone that a token enriches: OpenAPI's empty security requirement
+    (`{}`) added to the bearer's says that the token is optional (django-ninja lists the bearer alone)."""
+    return {"security": [{}]}
+
 
 Ministry = enum.Enum("Ministry", {code.replace("-", "_"): code for code in MINISTRIES}, type=str)
 
@@ -58,10 +65,6 @@ class OrganisationFilters(Schema):
 
 
 # --- Responses --------------------------------------------------------------------------------------
-
-
-class ErrorOut(Schema):
-    detail: str
 
 
 class OrganisationOut(Schema):
@@ -228,8 +231,9 @@ def _organisation(o) -> dict:
 
 @router.get(
     "/organisations",
-    response={200: OrganisationList, 400: ErrorOut, 401: ErrorOut},
+    response={200: OrganisationList, 400: BadRequestOut, 401: ErrorOut},
     auth=optional_token,
+    openapi_extra=optional_security(),
     url_name="registry_organisations",
     summary="Les organisations (sponsors)",
 )
@@ -247,6 +251,7 @@ def organisations(request: HttpRequest, page: Query[Page], filters: Query[Organi
     "/organisations/{ghid}",
     response={200: OrganisationOut, 401: ErrorOut, 404: ErrorOut},
     auth=optional_token,
+    openapi_extra=optional_security(),
     url_name="registry_organisation",
     summary="Une organisation",
 )
@@ -278,8 +283,9 @@ def _incubator(i) -> dict:
 
 @router.get(
     "/incubators",
-    response={200: IncubatorList, 400: ErrorOut, 401: ErrorOut},
+    response={200: IncubatorList, 400: BadRequestOut, 401: ErrorOut},
     auth=optional_token,
+    openapi_extra=optional_security(),
     url_name="registry_incubators",
     summary="Les incubateurs",
 )
@@ -293,6 +299,7 @@ def incubators(request: HttpRequest, page: Query[Page]):
     "/incubators/{ghid}",
     response={200: IncubatorOut, 401: ErrorOut, 404: ErrorOut},
     auth=optional_token,
+    openapi_extra=optional_security(),
     url_name="registry_incubator",
     summary="Un incubateur",
 )
@@ -344,8 +351,9 @@ def _startup(p) -> dict:
 
 @router.get(
     "/startups",
-    response={200: StartupList, 400: ErrorOut, 401: ErrorOut},
+    response={200: StartupList, 400: BadRequestOut, 401: ErrorOut},
     auth=optional_token,
+    openapi_extra=optional_security(),
     url_name="registry_startups",
     summary="Les produits (startups d'État)",
 )
@@ -369,6 +377,7 @@ def startups(request: HttpRequest, page: Query[Page], filters: Query[StartupFilt
     "/startups/{ghid}",
     response={200: StartupOut, 401: ErrorOut, 404: ErrorOut},
     auth=optional_token,
+    openapi_extra=optional_security(),
     url_name="registry_startup",
     summary="Un produit",
 )
@@ -416,8 +425,9 @@ def _member(m, *, personal: bool, today: date) -> dict:
 
 @router.get(
     "/members",
-    response={200: MemberList, 400: ErrorOut, 401: ErrorOut},
+    response={200: MemberList, 400: BadRequestOut, 401: ErrorOut},
     auth=optional_token,
+    openapi_extra=optional_security(),
     url_name="registry_members",
     exclude_unset=True,
     summary="Les membres de la communauté",
@@ -445,6 +455,7 @@ def members(request: HttpRequest, page: Query[Page], filters: Query[MemberFilter
     "/members/{username}",
     response={200: MemberOut, 401: ErrorOut, 404: ErrorOut},
     auth=optional_token,
+    openapi_extra=optional_security(),
     url_name="registry_member",
     exclude_unset=True,
     summary="Un membre",
