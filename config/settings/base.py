@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "incubateur.registry",
     "incubateur.guichet",
     "incubateur.programmes",
+    "incubateur.synthetic",
 ]
 
 MIDDLEWARE = [
