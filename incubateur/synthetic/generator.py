@@ -17,8 +17,9 @@
   (with their event on the product, as `committee_record` writes it).
 
 Deterministic: the same scale, seed and `now` give the same rows on the same database (each part draws from its
-own generator seeded with the seed and the part's name; a username already taken by a real account gets a number). Times are relative to `now` (default: the current time), so that "overdue",
-"open" and "running today" mean something.
+own generator seeded with the seed and the part's name; a username already taken by a real account gets a
+number). Times are relative to `now` (default: the current time), so that "overdue", "open" and "running today"
+mean something.
 
 What it does not write: notifications (nothing is sent for synthetic people), journal rows of replies, status
 changes and programmes. It writes the tables directly, not through the services (which would take hours at
