@@ -125,3 +125,9 @@ def can_see_board(user, manager) -> bool:
     if not is_staff(user):
         return False
     return user.pk == manager.pk or sees_every_board(user)
+
+
+def manages_a_portfolio(user) -> bool:
+    from incubateur.organisation.models import Portfolio
+
+    return is_staff(user) and Portfolio.objects.filter(manager=user).exists()

@@ -212,7 +212,7 @@ def _every_board_or_redirect(request):
     """None when the user sees every board; else a redirect to their own board, or a 404."""
     if perms.sees_every_board(request.user):
         return None
-    if request.user.username and _portfolios().filter(manager=request.user).exists():
+    if request.user.username and perms.manages_a_portfolio(request.user):
         return redirect("programmes:board", username=request.user.username)
     raise Http404
 
@@ -220,7 +220,7 @@ def _every_board_or_redirect(request):
 @staff_required
 @require_safe
 def boards(request):
-    if not perms.sees_every_board(request.user) and not _portfolios().filter(manager=request.user).exists():
+    if not perms.sees_every_board(request.user) and not perms.manages_a_portfolio(request.user):
         # Reached from the staff menu: say who sees the boards rather than a bare 404.
         return render(request, "programmes/boards_closed.html", {"portfolios": _portfolios()})
     if (answer := _every_board_or_redirect(request)) is not None:
