@@ -10,6 +10,7 @@ that name them stay and now name the anonymised account; the journal keeps the f
 
 import calendar
 import datetime
+import json
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -126,6 +127,39 @@ def purge(*, now: datetime.datetime) -> dict[str, int]:
     return counts
 
 
+def _replace_value(data, old: str, new: str, *, inside: bool):
+    """`old` replaced by `new` in every string value of a JSON document: whole values, or also inside them."""
+    if isinstance(data, dict):
+        return {key: _replace_value(value, old, new, inside=inside) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_replace_value(value, old, new, inside=inside) for value in data]
+    if isinstance(data, str):
+        return data.replace(old, new) if inside else (new if data == old else data)
+    return data
+
+
+def _forget_in_journal(*, anonymous: str, email: str, username: str | None, full_name: str) -> None:
+    """The journal's messages quote people by address and by name ("réattribuée de Paul Burgun à …"), its data by
+    username ({"from": "paul.burgun"}), and by username when they have no name: all become the anonymised address. A
+    name is only replaced whole (first and last name), a username inside a text only when it reads like one
+    ("prenom.nom", else only a whole value): a first name or a short word alone would erase other people's words."""
+    readable_username = username if username and any(c in username for c in ".-_") else ""
+    for needle in (email, full_name, readable_username):
+        if needle:
+            JournalEntry.objects.filter(message__contains=needle).update(
+                message=Replace("message", Value(needle), Value(anonymous))
+            )
+    if username:
+        escaped = json.dumps(username)[1:-1]  # SQLite keeps Django's \u escapes, PostgreSQL the characters
+        rows = JournalEntry.objects.annotate(text=Cast("data", models.TextField())).filter(
+            Q(text__contains=username) | Q(text__contains=escaped)
+        )
+        for entry in rows.only("pk", "data"):
+            JournalEntry.objects.filter(pk=entry.pk).update(
+                data=_replace_value(entry.data, username, anonymous, inside=bool(readable_username))
+            )
+
+
 def _anonymise(pks: list[int]) -> dict[str, int]:
     chosen = User.objects.filter(pk__in=pks)
     # The outbox names them by address: those rows now name the anonymised address and say nothing more; what was
@@ -147,14 +181,19 @@ def _anonymise(pks: list[int]) -> dict[str, int]:
         ),
     )
     # The journal keeps the facts and who did them (the anonymised account): the rows about an account name it by
-    # its anonymised address, and its address disappears from the messages that quoted it.
+    # its anonymised address, which replaces its address and name in messages and its username in data.
     user_type = ContentType.objects.get_for_model(User)
     JournalEntry.objects.filter(content_type=user_type, object_id__in=[str(pk) for pk in pks]).update(
         object_repr=Concat(Value("anonyme-"), "object_id", Value(ANONYMOUS_DOMAIN))
     )
-    for pk, email in chosen.values_list("pk", "email"):
-        JournalEntry.objects.filter(message__contains=email).update(
-            message=Replace("message", Value(email), Value(f"anonyme-{pk}{ANONYMOUS_DOMAIN}"))
+    for pk, email, username, first_name, last_name in chosen.values_list(
+        "pk", "email", "username", "first_name", "last_name"
+    ):
+        _forget_in_journal(
+            anonymous=f"anonyme-{pk}{ANONYMOUS_DOMAIN}",
+            email=email,
+            username=username,
+            full_name=f"{first_name} {last_name}" if first_name.strip() and last_name.strip() else "",
         )
     login_tokens, _ = LoginToken.objects.filter(user__in=pks).delete()
     api_tokens, _ = ApiToken.objects.filter(user__in=pks).delete()

@@ -10,12 +10,14 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import transaction
 from django.utils import timezone
 from freezegun import freeze_time
 
 from incubateur.accounts.api_auth import api_token_issue
 from incubateur.accounts.models import ApiToken, LoginToken, User
 from incubateur.accounts.services import login_link_request
+from incubateur.core import journal
 from incubateur.core.models import JournalEntry, Notification, NotificationStatus, Visibility
 from incubateur.guichet import services
 from incubateur.guichet.models import Message, Read, Ticket
@@ -341,9 +343,9 @@ def test_purge_anonymises_inactive_accounts_nothing_needs(settings):
     with freeze_time("2022-01-05 10:00:00") as clock:
         then = timezone.now()
         old = dict(last_login=then)
-        inactive = UserFactory(username="ines.inactive", **old)
-        never = UserFactory(username="nadia.jamais", last_login=None)
-        active = UserFactory(username="alix.active", **old)
+        inactive = UserFactory(username="ines.inactive", first_name="Inès", last_name="Inactive", **old)
+        never = UserFactory(username="nadia.jamais", first_name="", last_name="", last_login=None)
+        active = UserFactory(username="alix.active", first_name="Alix", last_name="Active", **old)
         admin = UserFactory(username="ada.admin", admin=True, **old)
         pole = Pole.objects.create(slug="pole", name="Pôle")
         staff = UserFactory(username="sam.poste", staff=True, **old)
@@ -359,6 +361,21 @@ def test_purge_anonymises_inactive_accounts_nothing_needs(settings):
         name = inactive.get_full_name()
         api_token_issue(user=inactive, name="Script", by=inactive)
         login_link_request(email=inactive.email, ip="203.0.113.5")
+        with transaction.atomic():  # rows that quote people, as the guichet's reassignments and accesses do
+            journal.record(
+                actor=active,
+                action="test.reassigned",
+                message="Demande G-1 réattribuée de Inès Inactive à Alix Active",
+                visibility=Visibility.INTERNAL,
+                data={"from": "ines.inactive", "to": "alix.active", "seen": [{"by": "ines.inactive"}]},
+            )
+            journal.record(
+                actor=active,
+                action="test.access",
+                message="nadia.jamais a maintenant accès à la demande G-2 (Inès reste informée)",
+                visibility=Visibility.INTERNAL,
+                data={"user": "nadia.jamais", "note": "nadia.jamais, sans nom"},
+            )
 
         clock.move_to("2024-03-01 10:00:00")
         User.objects.filter(pk=active.pk).update(last_login=timezone.now())
@@ -395,6 +412,13 @@ def test_purge_anonymises_inactive_accounts_nothing_needs(settings):
         assert issued.object_repr == inactive.email and name not in issued.object_repr
         sent = JournalEntry.objects.get(action="accounts.login_link_sent")
         assert "ines.inactive" not in sent.message
+        # ... nor their name, nor their username: the others, and a first name alone, are left as they were.
+        reassigned = JournalEntry.objects.get(action="test.reassigned")
+        assert reassigned.message == f"Demande G-1 réattribuée de {inactive.email} à Alix Active"
+        assert reassigned.data == {"from": inactive.email, "to": "alix.active", "seen": [{"by": inactive.email}]}
+        access = JournalEntry.objects.get(action="test.access")
+        assert access.message == f"{never.email} a maintenant accès à la demande G-2 (Inès reste informée)"
+        assert access.data == {"user": never.email, "note": f"{never.email}, sans nom"}
         summary = JournalEntry.objects.get(action="accounts.inactive_anonymised")
         assert (summary.actor, summary.visibility, summary.data["comptes"]) == (None, Visibility.INTERNAL, 4)
         notification = Notification.objects.get(kind="accounts.login_link")
