@@ -102,14 +102,14 @@ def test_an_smtp_server_slower_than_email_timeout_delays_the_login_link_but_lose
     assert notification.status == NotificationStatus.PENDING
     assert notification.attempts == 1
     assert "timed out" in notification.last_error
-    assert 24 <= (notification.next_attempt_at - timezone.now()).total_seconds() <= 36  # 30 s ± 20 %
+    assert 20 < (notification.next_attempt_at - timezone.now()).total_seconds() <= 36  # 30 s ± 20 %, less time since
     assert run_tasks() == 0  # the retry waits for its time
 
     fast_forward()
     run_tasks()  # still slow: the backoff doubles
     notification.refresh_from_db()
     assert (notification.status, notification.attempts) == (NotificationStatus.PENDING, 2)
-    assert 48 <= (notification.next_attempt_at - timezone.now()).total_seconds() <= 72
+    assert 44 < (notification.next_attempt_at - timezone.now()).total_seconds() <= 72
 
     slow_smtp.handler.delay = 0  # the relay answers in time again
     fast_forward()
