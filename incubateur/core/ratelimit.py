@@ -18,4 +18,7 @@ def hit(key: str, *, limit: int, window: int) -> bool:
     except ValueError:  # expired between add() and incr()
         cache.add(cache_key, 1, timeout=window)
         return True
+    # The database cache's incr() writes the new value with the cache's default timeout (5 minutes): without this,
+    # a quiet pause would forget the count before the end of a longer window.
+    cache.touch(cache_key, timeout=window)
     return count <= limit

@@ -4,6 +4,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth import SESSION_KEY
 from django.utils import timezone
+from freezegun import freeze_time
 
 from incubateur.accounts.models import LoginToken, User
 from incubateur.core.models import JournalEntry, Notification
@@ -118,6 +119,28 @@ def test_a_forged_link_is_refused(client, paul):
     assert client.post("/connexion/lien/" + "A" * 43 + "/").status_code == 410
 
 
+def test_the_link_works_until_its_15th_minute_on_a_frozen_clock(client, paul, smtp_server):
+    with freeze_time("2026-11-30 09:00:00") as clock:
+        request_link(client, paul.email)
+        run_tasks()
+        path = link_from(smtp_server.messages[0])
+        clock.tick(timedelta(minutes=14, seconds=59))
+        assert client.get(path).status_code == 200  # the confirmation page
+        clock.tick(timedelta(seconds=2))  # 15 min 1 s
+        assert client.get(path).status_code == 410
+        assert client.post(path).status_code == 410
+        assert SESSION_KEY not in client.session
+
+    request_link(client, paul.email)  # a new link, used in time, logs in once
+    run_tasks()
+    fresh = link_from(smtp_server.messages[1])
+    assert client.post(fresh)["Location"] == "/mon-compte/"
+    client.logout()
+    assert client.post(fresh).status_code == 410
+
+
+# The clock is frozen: the limit counts in fixed windows, and a real clock could cross one in the middle of a test.
+@freeze_time("2026-11-30 09:00:00")
 def test_rate_limit_per_address(client, paul, settings):
     settings.LOGIN_RATE_LIMIT_PER_EMAIL = (3, 900)
     for _ in range(5):
@@ -125,6 +148,7 @@ def test_rate_limit_per_address(client, paul, settings):
     assert LoginToken.objects.count() == 3
 
 
+@freeze_time("2026-11-30 09:00:00")
 def test_rate_limit_per_ip(client, settings):
     settings.LOGIN_RATE_LIMIT_PER_IP = (4, 900)
     users = UserFactory.create_batch(6)
@@ -134,6 +158,20 @@ def test_rate_limit_per_ip(client, settings):
     # Another address is not affected.
     request_link(client, users[-1].email, REMOTE_ADDR="203.0.113.8")
     assert LoginToken.objects.count() == 5
+
+
+def test_a_rate_limit_resets_when_its_window_ends(client, paul, settings):
+    settings.LOGIN_RATE_LIMIT_PER_EMAIL = (2, 900)
+    with freeze_time("2026-11-30 09:00:00") as clock:  # the start of a 15-minute window
+        for _ in range(3):
+            request_link(client, paul.email)
+        assert LoginToken.objects.count() == 2
+        clock.tick(timedelta(minutes=14, seconds=59))
+        request_link(client, paul.email)
+        assert LoginToken.objects.count() == 2  # still the same window
+        clock.tick(timedelta(seconds=1))
+        request_link(client, paul.email)
+        assert LoginToken.objects.count() == 3  # a new window: a new link
 
 
 def test_login_returns_to_the_page_asked_for(client, paul, smtp_server):
