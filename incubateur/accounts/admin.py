@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm as BaseUserChangeForm
+from django.core.exceptions import ValidationError
 
 from incubateur.accounts.api_auth import api_tokens_revoke
 from incubateur.accounts.models import ApiToken, LoginToken, User
@@ -22,10 +23,28 @@ class UserCreationForm(forms.ModelForm):
         return user
 
 
+class BoundedIdsField(forms.ModelMultipleChoiceField):
+    """Ids beyond 64 bits are invalid choices, not a crash: SQLite raises OverflowError on them in `pk__in` (Django
+    guards exact lookups only)."""
+
+    def _check_values(self, value):
+        for pk in value if isinstance(value, list | tuple) else ():
+            try:
+                number = int(pk)
+            except (TypeError, ValueError):
+                continue  # Django's own check answers "invalid_pk_value"
+            if not -(2**63) <= number < 2**63:
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
+                )
+        return super()._check_values(value)
+
+
 class UserChangeForm(BaseUserChangeForm):
     class Meta:
         model = User
         fields = "__all__"
+        field_classes = {"groups": BoundedIdsField, "user_permissions": BoundedIdsField}
 
 
 @admin.register(User)

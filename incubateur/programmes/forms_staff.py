@@ -58,6 +58,12 @@ class EurosField(forms.IntegerField):
         return super().to_python(value)
 
 
+def _plausible_year(value) -> None:
+    # A call opens in this century: 01/01/0001 in Paris is before year 1 in UTC, which SQLite cannot even compare.
+    if value is not None and not 2000 <= value.year <= 2100:
+        raise ValidationError("Saisissez une date entre 2000 et 2100.", code="out_of_range")
+
+
 def _datetime_field(label: str, required: bool = False) -> forms.DateTimeField:
     return forms.DateTimeField(
         label=label,
@@ -66,6 +72,7 @@ def _datetime_field(label: str, required: bool = False) -> forms.DateTimeField:
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y"],
         error_messages={"invalid": "Saisissez une date et une heure valides."},
+        validators=[_plausible_year],
     )
 
 

@@ -1,0 +1,719 @@
+"""How tests/test_forms_fuzz.py builds each form of the project, as its views do.
+
+`BUILDERS` maps every concrete form class to a function of the `World` (the data the forms read, made once for
+the module) returning the form's `Variant`s: one per way the views build it (a kind of request, a ticket's status,
+a call still in preparation or already open…). A variant makes the form from the posted data (`None`: unbound, to
+read its fields), names plausible values for some fields (`hints`: a product's identifier, an account's address…
+that a generic strategy would hardly find), valid postings to start from (`valid`), and what the views read of the
+form once validated (`use`).
+"""
+
+import copy
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from io import StringIO
+from typing import Any
+
+from django import forms
+from django.core.management import call_command
+from django.utils import timezone
+
+from incubateur.accounts.admin import UserChangeForm, UserCreationForm
+from incubateur.accounts.forms import LoginForm
+from incubateur.accounts.models import User
+from incubateur.guichet import forms as guichet_forms
+from incubateur.guichet import forms_desk
+from incubateur.guichet import queries as guichet_queries
+from incubateur.guichet import services as guichet
+from incubateur.guichet.kinds import Kind
+from incubateur.guichet.models import RoutingRule, Status, Ticket
+from incubateur.organisation import forms as organisation_forms
+from incubateur.organisation.models import Pole, Portfolio
+from incubateur.programmes import forms_board, forms_public, forms_staff
+from incubateur.programmes import services as programmes
+from incubateur.programmes.models import (
+    ApplicantType,
+    Application,
+    ApplicationStatus,
+    Call,
+    Programme,
+    Question,
+    QuestionType,
+)
+from incubateur.registry import forms as registry_forms
+from incubateur.registry import queries as registry_queries
+from incubateur.registry.models import Phase, Product
+from tests.factories import UserFactory, person
+from tests.programmes.conftest import fast_call, justice_product
+from tests.registry.factories import team_member
+
+Data = Any  # a QueryDict, or None for an unbound form
+
+
+@dataclass
+class Variant:
+    label: str
+    make: Callable[[Data], forms.BaseForm]
+    # Plausible values of some fields (by field name, without the prefix), besides the generic ones.
+    hints: dict[str, list[str]] = field(default_factory=dict)
+    # What the views read of the form after `is_valid()` (called whatever the validity: it must not raise).
+    use: Callable[[forms.BaseForm], object] | None = None
+    # Valid postings (field name → value or values, without the prefix): the fuzzer also posts them with a few
+    # fields changed, to reach the forms' cross-field rules; a test checks that they are valid.
+    valid: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class World:
+    product: Product
+    member: User  # in the product's active team
+    outsider: User  # a community member in no team
+    staff: User  # paul.burgun, manager of the Justice portfolio
+    admin: User
+    current_phase: Phase
+    ended_phase: Phase
+    ticket: Ticket
+    open_call: Call  # open since yesterday: its rules are frozen
+    draft_call: Call  # in preparation: no dates yet
+    application: Application
+    questions: list[Question]  # one of every type (unsaved: the form only reads them)
+    staff_choices: list = field(default_factory=list)
+
+
+def make_world() -> World:
+    call_command("load_organisation", stdout=StringIO())
+    call_command("load_routing", stdout=StringIO())
+    product = justice_product(repository="https://github.com/betagouv/justice")
+    member = team_member(product, username="camille.membre")
+    ended_phase = Phase.objects.create(
+        product=product,
+        name="investigation",
+        start=timezone.localdate() - datetime.timedelta(days=700),
+        end=timezone.localdate() - datetime.timedelta(days=365),
+    )
+    ticket = guichet.ticket_submit(
+        requester=member,
+        kind=Kind.SOUTIEN,
+        topic="deblocage",
+        subject="Une question",
+        body="Le détail",
+        product=product,
+    )
+    open_call = fast_call()
+    draft_call = Call.objects.create(programme=Programme.objects.get(slug="fast"), title="FAST 19", number=19)
+    application = programmes.application_start(call=open_call, user=member, product=product)
+    questions = [
+        Question(key=f"q-{kind.value}", label=f"Question ({kind.label})", type=kind, required=index % 2 == 0)
+        for index, kind in enumerate(QuestionType)
+    ]
+    for question in questions:
+        if question.type == QuestionType.CHOICE:
+            question.choices = ["Oui", "Non", "Peut-être"]
+    return World(
+        product=product,
+        member=member,
+        outsider=UserFactory(username="alex.exterieur"),
+        staff=person("paul.burgun"),
+        admin=UserFactory(username="admin.site", admin=True),
+        current_phase=product.phases.get(end=None),
+        ended_phase=ended_phase,
+        ticket=ticket,
+        open_call=open_call,
+        draft_call=draft_call,
+        application=application,
+        questions=questions,
+        staff_choices=guichet_queries.current_staff(),
+    )
+
+
+def _valid_after(accessor: Callable[[Any], object]) -> Callable[[forms.BaseForm], object]:
+    """An accessor the views call only on a valid form."""
+    return lambda form: accessor(form) if form.is_valid() else None
+
+
+def plain(form_class, *valid: dict) -> Callable[[World], list[Variant]]:
+    """A form made from the posted data alone."""
+    return lambda w: [Variant(form_class.__name__, form_class, valid=list(valid))]
+
+
+# --- accounts -----------------------------------------------------------------------------------------------------
+
+
+def login_form(w: World) -> list[Variant]:
+    return [
+        Variant(
+            "login",
+            LoginForm,
+            hints={"email": [w.member.email, w.member.email.upper()]},
+            valid=[{"email": w.member.email}],
+        )
+    ]
+
+
+def user_creation_form(w: World) -> list[Variant]:
+    return [
+        Variant(
+            "admin add",
+            UserCreationForm,
+            hints={
+                "email": [w.member.email, "nouvelle.personne@beta.gouv.fr"],
+                "username": [w.member.username, "nouvelle.personne"],
+            },
+            valid=[
+                {
+                    "email": "nouvelle.personne@beta.gouv.fr",
+                    "username": "nouvelle.personne",
+                    "first_name": "Nouvelle",
+                    "last_name": "Personne",
+                }
+            ],
+        )
+    ]
+
+
+def user_change_form(w: World) -> list[Variant]:
+    return [
+        Variant(
+            "admin change",
+            # A fresh instance each time: a ModelForm's validation writes the posted values on it.
+            lambda data: UserChangeForm(data, instance=User.objects.get(pk=w.member.pk)),
+            hints={"email": [w.member.email, w.staff.email], "username": [w.member.username, w.staff.username]},
+            valid=[
+                {
+                    "email": w.member.email,
+                    "username": w.member.username,
+                    "first_name": "Camille",
+                    "last_name": "Membre",
+                    "is_active": "on",
+                    "date_joined": "2024-01-15 10:00:00",
+                }
+            ],
+        )
+    ]
+
+
+# --- organisation -------------------------------------------------------------------------------------------------
+
+
+def portfolio_manager_form(w: World) -> list[Variant]:
+    return [
+        Variant(
+            "manager",
+            lambda data: organisation_forms.PortfolioManagerForm(data, initial={"manager": w.staff}),
+            valid=[{"manager": str(w.staff.pk)}, {"manager": ""}],
+        )
+    ]
+
+
+def position_form(w: World) -> list[Variant]:
+    return [
+        Variant(
+            "position",
+            organisation_forms.PositionForm,
+            valid=[{"person": str(w.staff.pk), "title": "Chargée de mission", "is_lead": "on"}],
+        )
+    ]
+
+
+# --- registry -----------------------------------------------------------------------------------------------------
+
+
+def product_filter_form(w: World) -> list[Variant]:
+    return [
+        Variant(
+            "filters",
+            lambda data: registry_forms.ProductFilterForm(data, choices=registry_queries.filter_choices()),
+            use=lambda form: form.filters(),
+            valid=[{"q": "justice", "phase": "construction", "ministere": "justice"}],
+        )
+    ]
+
+
+def product_form(w: World) -> list[Variant]:
+    lists = ["Justice, accès au droit", "a, A, á ,,", "  "]
+    return [
+        Variant(
+            "edit product",
+            lambda data: registry_forms.ProductForm(data, initial=registry_forms.ProductForm.initial_for(w.product)),
+            hints={"thematiques": lists, "usertypes": lists, "techno": lists, "contact": ["equipe@beta.gouv.fr"]},
+            valid=[
+                {
+                    "pitch": "Simplifier une démarche\r\npour tous",
+                    "link": "https://exemple.beta.gouv.fr",
+                    "repository": "github.com/betagouv/justice",
+                    "thematiques": "Justice, accès au droit",
+                    "contact": "equipe@beta.gouv.fr",
+                }
+            ],
+        )
+    ]
+
+
+def member_form(w: World) -> list[Variant]:
+    github = ["camille-martin", "@camille", "https://github.com/camille/", "github.com/a-b", "-x", "a" * 40]
+    return [
+        Variant(
+            "edit member",
+            registry_forms.MemberForm,
+            hints={"github": github, "competences": ["Python, Django", "a,,b"]},
+            valid=[{"role": "Développeuse", "github": "camille-martin", "competences": "Python, Django"}],
+        )
+    ]
+
+
+def phase_add_form(w: World) -> list[Variant]:
+    phases = [w.current_phase, w.ended_phase]
+    return [
+        Variant(
+            "add phase",
+            lambda data: registry_forms.PhaseAddForm(data, phases=phases, prefix="ajout"),
+            valid=[{"name": "acceleration", "start": "2025-01-15", "comment": "Comité du 15 janvier"}],
+        )
+    ]
+
+
+def phase_end_form(w: World) -> list[Variant]:
+    return [
+        Variant(
+            label,
+            lambda data, phase=phase: registry_forms.PhaseEndForm(data, phase=phase, prefix="fin"),
+            valid=valid,
+        )
+        for label, phase, valid in [
+            ("current", w.current_phase, [{"end": timezone.localdate().isoformat()}]),
+            ("ended", w.ended_phase, []),  # always refused: no phase to end
+            ("none", None, []),
+        ]
+    ]
+
+
+# --- guichet: requester pages and the request page ----------------------------------------------------------------
+
+
+def ticket_form(w: World) -> list[Variant]:
+    variants = []
+    for kind in Kind:
+        for who, user in [("member", w.member), ("outsider", w.outsider), ("staff", w.staff)]:
+            fields = guichet_forms.TicketForm(kind=kind.value, user=user).fields
+            recipient = next(choice.user for choice in w.staff_choices if choice.user.pk != user.pk)
+            plain_request = {
+                "subject": "Une question",
+                "body": "Le contexte\r\net la demande",
+                "idempotency_key": "k1",
+            }
+            if "topic" in fields:
+                plain_request["topic"] = "deblocage"
+            if "product" in fields:
+                plain_request["product"] = str(w.product.pk)
+            if "ministry" in fields:
+                plain_request["ministry"] = "justice"
+            confidential = dict(plain_request, recipient=str(recipient.pk))
+            if "confidential" in fields:
+                confidential["confidential"] = "on"
+            variants.append(
+                Variant(
+                    f"{kind.value} by {who}",
+                    lambda data, kind=kind, user=user: guichet_forms.TicketForm(data, kind=kind.value, user=user),
+                    use=_valid_after(lambda form: form.submission()),
+                    valid=[confidential] if fields["recipient"].required else [plain_request, confidential],
+                )
+            )
+    return variants
+
+
+def reply_form(w: World) -> list[Variant]:
+    return [
+        Variant(
+            f"note {note}",
+            lambda data, note=note: guichet_forms.ReplyForm(data, can_write_note=note),
+            valid=[{"body": "Merci", "internal": "on"} if note else {"body": "Merci"}],
+        )
+        for note in (True, False)
+    ]
+
+
+def guichet_status_form(w: World) -> list[Variant]:
+    variants = []
+    for status in Status:
+        ticket = copy.copy(w.ticket)
+        ticket.status = status
+        for handler, requester in [(True, False), (False, True), (True, True)]:
+            statuses = ticket.next_statuses(handler=handler, requester=requester)
+            variants.append(
+                Variant(
+                    f"{status.value} handler={handler} requester={requester}",
+                    lambda data, ticket=ticket, statuses=statuses, requester=requester and not handler: (
+                        guichet_forms.StatusForm(data, ticket=ticket, statuses=statuses, requester=requester)
+                    ),
+                    hints={"version": [str(w.ticket.version), "1", "0"]},
+                    use=lambda form, ticket=ticket: form.is_stale(ticket),
+                    valid=[{"version": str(w.ticket.version), "status": status} for status in statuses[:1]],
+                )
+            )
+    return variants
+
+
+def assign_form(w: World) -> list[Variant]:
+    pole = Pole.objects.order_by("pk").first()
+    return [
+        Variant(
+            "assign",
+            lambda data: guichet_forms.AssignForm(data, ticket=w.ticket, staff=w.staff_choices),
+            hints={"version": [str(w.ticket.version)]},
+            use=lambda form: form.is_stale(w.ticket),
+            valid=[
+                {"version": str(w.ticket.version), "assignee": str(w.staff.pk)},
+                {"version": str(w.ticket.version), "pole": str(pole.pk)},
+            ],
+        )
+    ]
+
+
+def participant_form(w: World) -> list[Variant]:
+    return [
+        Variant(
+            "add",
+            lambda data: guichet_forms.ParticipantForm(data, staff=w.staff_choices),
+            valid=[{"user": str(w.staff.pk)}],
+        )
+    ]
+
+
+# --- guichet: staff pages -----------------------------------------------------------------------------------------
+
+
+def desk_filter_form(w: World) -> list[Variant]:
+    return [
+        Variant(
+            "desk",
+            lambda data: forms_desk.DeskFilterForm(data, poles=guichet_queries.poles()),
+            hints={"produit": [w.product.ghid, "inconnu"]},
+            use=lambda form: form.values(),
+            valid=[{"q": "justice", "type": "autre", "statut": "nouveau", "produit": w.product.ghid}],
+        )
+    ]
+
+
+def on_behalf_form(w: World) -> list[Variant]:
+    return [
+        Variant(
+            "on behalf",
+            forms_desk.OnBehalfForm,
+            hints={
+                "requester": [w.member.email, w.member.email.upper(), w.member.username, w.outsider.username, "x@y.z"],
+                "product": [w.product.ghid, "inconnu"],
+            },
+            use=lambda form: (form.requester_products(), form.is_valid() and form.submission()),
+            valid=[
+                {
+                    "requester": w.member.email,
+                    "channel": "telephone",
+                    "kind": "soutien-dinum",
+                    "topic": "deblocage",
+                    "subject": "Une question",
+                    "body": "Le détail",
+                    "product": w.product.ghid,
+                    "idempotency_key": "cle-1",
+                },
+                {
+                    "requester": w.member.username,
+                    "channel": "rencontre",
+                    "kind": "mal-etre",
+                    "subject": "Une question",
+                    "body": "Le détail",
+                    "confidential": "on",
+                    "recipient": str(w.staff.pk),
+                    "idempotency_key": "cle-2",
+                },
+            ],
+        )
+    ]
+
+
+def offer_form(w: World) -> list[Variant]:
+    return [
+        Variant(
+            "offer",
+            forms_desk.OfferForm,
+            hints={"product": [w.product.ghid, "inconnu"]},
+            valid=[{"product": w.product.ghid, "topic": "Design", "message": "Un coup de main ?"}],
+        )
+    ]
+
+
+def routing_rule_form(w: World) -> list[Variant]:
+    rule = RoutingRule.objects.filter(portfolio=None, topic="", target=RoutingRule.Target.POLE).order_by("pk").first()
+    taken = RoutingRule.objects.filter(kind=Kind.AUTRE, portfolio__isnull=False).values("portfolio")
+    portfolio = Portfolio.objects.exclude(pk__in=taken).order_by("pk").first()
+    pole = Pole.objects.order_by("pk").first()
+    return [
+        Variant(
+            "new",
+            forms_desk.RoutingRuleForm,
+            valid=[
+                {"kind": "autre", "portfolio": str(portfolio.pk), "target": "pole", "pole": str(pole.pk)},
+                {"kind": "autre", "portfolio": str(portfolio.pk), "target": "personne", "person": str(w.staff.pk)},
+            ],
+        ),
+        Variant(
+            "edit",
+            # A fresh instance each time: a ModelForm's validation writes the posted values on it.
+            lambda data: forms_desk.RoutingRuleForm(data, instance=RoutingRule.objects.get(pk=rule.pk)),
+            valid=[
+                {
+                    "kind": rule.kind,
+                    "target": rule.target,
+                    "pole": str(rule.pole_id),
+                    "copy_portfolio_manager": "on",
+                    "fallback_pole": str(pole.pk),
+                }
+            ],
+        ),
+    ]
+
+
+# --- programmes ---------------------------------------------------------------------------------------------------
+
+
+def committee_form(w: World) -> list[Variant]:
+    return [
+        Variant(
+            "committee",
+            lambda data: forms_board.CommitteeForm(data, initial={"date": timezone.localdate()}),
+            hints={"date": [timezone.localdate().isoformat(), "2024-06-30"]},
+            valid=[
+                {
+                    "date": "2025-06-30",
+                    "decision": "poursuite",
+                    "phase": "acceleration",
+                    "budget_requested": "400000",
+                    "budget_granted": "350000",
+                    "attendees": "Camille, intra\r\nDominique, sponsor",
+                    "deck_url": "https://exemple.beta.gouv.fr/comite.pdf",
+                    "comment": "Bon comité",
+                },
+                {"date": "2025-06-30", "decision": "arret"},
+            ],
+        )
+    ]
+
+
+def product_apply_form(w: World) -> list[Variant]:
+    return [
+        Variant(
+            label,
+            lambda data, products=products: forms_public.ProductApplyForm(data, products=products),
+            use=_valid_after(lambda form: form.chosen()),
+            valid=[{"product": str(product.pk)} for product in products],
+        )
+        for label, products in [("one product", [w.product]), ("no product", [])]
+    ]
+
+
+def name_apply_form(w: World) -> list[Variant]:
+    variants = []
+    for applicant_type in ApplicantType:
+        call = copy.copy(w.open_call)
+        call.applicant_type = applicant_type
+        variants.append(
+            Variant(
+                applicant_type.value,
+                lambda data, call=call: forms_public.NameApplyForm(data, call=call),
+                valid=[{"applicant_name": "Direction générale des Finances"}],
+            )
+        )
+    return variants
+
+
+ANSWER_HINTS = {
+    QuestionType.TEXT: ["Une réponse"],
+    QuestionType.LONG_TEXT: ["Une réponse\r\nsur deux lignes"],
+    QuestionType.NUMBER: ["12", "12,5", "-3", "1e3", "1e999999999"],
+    QuestionType.MONEY: ["120 000 €", "120000", "12,50", "1e12", "1e13"],
+    QuestionType.DATE: ["2026-03-01", "01/03/2026", "31/02/2026"],
+    QuestionType.CHOICE: ["Oui", "Non", "Autre"],
+    QuestionType.URL: ["https://exemple.beta.gouv.fr", "exemple.beta.gouv.fr"],
+    QuestionType.FILE_LINK: ["https://exemple.beta.gouv.fr/fichier.pdf"],
+}
+
+
+def application_form(w: World) -> list[Variant]:
+    saved = list(w.open_call.questions.all())
+    hints = {forms_public.answer_field_name(q.key): ANSWER_HINTS[QuestionType(q.type)] for q in saved + w.questions}
+    hints |= {
+        "version": [str(w.application.version), "2"],
+        "stated_budget": ["300 000 €", "500000"],
+        "amount_requested": ["100 000", "150000 €"],
+    }
+    budget = {"version": str(w.application.version), "stated_budget": "300 000 €", "amount_requested": "100000"}
+    return [
+        Variant(
+            label,
+            lambda data, questions=questions, call=call: forms_public.ApplicationForm(
+                data, call=call, questions=questions
+            ),
+            hints=hints,
+            use=lambda form: (form.error_list(), form.is_valid() and form.draft()),
+            valid=[
+                {forms_public.answer_field_name(q.key): ANSWER_HINTS[QuestionType(q.type)][0] for q in questions}
+                | budget
+            ],
+        )
+        for label, call, questions in [
+            ("the call's questions", w.open_call, saved),
+            ("a question of every type", w.draft_call, w.questions),
+        ]
+    ]
+
+
+def call_form(w: World) -> list[Variant]:
+    hints = {"programme": [str(w.open_call.programme_id)], "number": ["18", "19", "20"]}
+    valid = {
+        "programme": str(w.open_call.programme_id),
+        "title": "FAST 20",
+        "number": "20",
+        "description": "Un appel\r\nà projets",
+        "opens_at": "2026-09-01T09:00",
+        "closes_at": "01/10/2026 18:00",
+        "applicant_type": "produit",
+        "envelope": "1 000 000 €",
+        "cap": "300000",
+        "max_cofinancing_share": "50",
+        "rules_editable": "1",
+    }
+    later = timezone.localtime(w.open_call.closes_at + datetime.timedelta(days=7)).strftime("%Y-%m-%dT%H:%M")
+    return [
+        Variant("new", forms_staff.CallForm, hints=hints, valid=[valid, {**valid, "opens_at": "", "closes_at": ""}]),
+        Variant(
+            "draft call",
+            # A fresh instance each time: a ModelForm's validation writes the posted values on it.
+            lambda data: forms_staff.CallForm(data, instance=Call.objects.get(pk=w.draft_call.pk)),
+            hints=hints,
+            valid=[{**valid, "number": "19"}],
+        ),
+        Variant(
+            "open call",
+            lambda data: forms_staff.CallForm(data, instance=Call.objects.get(pk=w.open_call.pk)),
+            hints=hints | {"rules_editable": ["1", ""]},
+            # The frozen fields are disabled (what is posted for them is ignored): the closing may still move.
+            valid=[{"title": "FAST 18 bis", "number": "18", "closes_at": later, "rules_editable": ""}],
+        ),
+    ]
+
+
+def question_form(w: World) -> list[Variant]:
+    return [
+        Variant(
+            "question",
+            forms_staff.QuestionForm,
+            hints={"choices": ["Oui\r\nNon\n\nOui", "  "]},
+            valid=[
+                {"key": "budget", "label": "Votre budget ?", "type": "montant", "required": "on"},
+                {"key": "choix_1", "label": "Un choix", "type": "choix", "choices": "Oui\r\nNon", "help_text": "Aide"},
+            ],
+        )
+    ]
+
+
+def eligibility_mark_form(w: World) -> list[Variant]:
+    criterion = w.open_call.eligibility_criteria.order_by("order").first()
+    return [
+        Variant(
+            "mark",
+            lambda data: forms_staff.EligibilityMarkForm(data, criterion=criterion),
+            use=_valid_after(lambda form: (form.verdict, form.verdict_label)),
+            valid=[{"value": "oui"}, {"value": "a-verifier"}],
+        )
+    ]
+
+
+def programmes_status_form(w: World) -> list[Variant]:
+    variants = []
+    for status in ApplicationStatus:
+        application = copy.copy(w.application)
+        application.status = status
+        variants.append(
+            Variant(
+                status.value,
+                lambda data, application=application: forms_staff.StatusForm(data, application=application),
+                valid=[{"status": status, "reasons": "Les motifs"} for status in application.next_statuses()[:1]],
+            )
+        )
+    return variants
+
+
+def review_form(w: World) -> list[Variant]:
+    criteria = list(w.open_call.selection_criteria.order_by("order"))
+    return [
+        Variant(
+            "review",
+            lambda data: forms_staff.ReviewForm(data, criteria=criteria),
+            use=_valid_after(lambda form: form.scores()),
+            valid=[{f"score_{c.pk}": str(1 + c.pk % 5) for c in criteria} | {"comment": "Solide"}],
+        )
+    ]
+
+
+def application_filter_form(w: World) -> list[Variant]:
+    return [
+        Variant(
+            "filter",
+            lambda data: forms_staff.ApplicationFilterForm(data, counts={ApplicationStatus.SUBMITTED: 3}),
+            use=lambda form: form.status(),
+            valid=[{"statut": "deposee"}],
+        )
+    ]
+
+
+BUILDERS: dict[type[forms.BaseForm], Callable[[World], list[Variant]]] = {
+    # accounts
+    LoginForm: login_form,
+    UserCreationForm: user_creation_form,
+    UserChangeForm: user_change_form,
+    # organisation
+    organisation_forms.SearchForm: plain(organisation_forms.SearchForm, {"q": "justice"}),
+    organisation_forms.MinistryForm: plain(organisation_forms.MinistryForm, {"ministere": "justice"}),
+    organisation_forms.PortfolioManagerForm: portfolio_manager_form,
+    organisation_forms.PositionForm: position_form,
+    # registry
+    registry_forms.ProductFilterForm: product_filter_form,
+    registry_forms.ProductForm: product_form,
+    registry_forms.MemberForm: member_form,
+    registry_forms.PhaseAddForm: phase_add_form,
+    registry_forms.PhaseEndForm: phase_end_form,
+    # guichet
+    guichet_forms.TicketForm: ticket_form,
+    guichet_forms.ReplyForm: reply_form,
+    guichet_forms.StatusForm: guichet_status_form,
+    guichet_forms.AssignForm: assign_form,
+    guichet_forms.ParticipantForm: participant_form,
+    forms_desk.DeskFilterForm: desk_filter_form,
+    forms_desk.OnBehalfForm: on_behalf_form,
+    forms_desk.OfferFilterForm: lambda w: [
+        Variant("offers", forms_desk.OfferFilterForm, use=lambda form: form.status(), valid=[{"statut": "proposee"}])
+    ],
+    forms_desk.OfferForm: offer_form,
+    forms_desk.OfferDeclineForm: plain(forms_desk.OfferDeclineForm, {"reason": "Pas maintenant"}),
+    forms_desk.RoutingRuleForm: routing_rule_form,
+    # programmes
+    forms_board.CommitteeForm: committee_form,
+    forms_public.ProductApplyForm: product_apply_form,
+    forms_public.NameApplyForm: name_apply_form,
+    forms_public.ApplicationForm: application_form,
+    forms_staff.CallForm: call_form,
+    forms_staff.QuestionForm: question_form,
+    forms_staff.EligibilityForm: plain(
+        forms_staff.EligibilityForm, {"label": "Code ouvert", "verification": "manuel"}
+    ),
+    forms_staff.CriterionForm: plain(forms_staff.CriterionForm, {"label": "Impact", "weight": "3"}),
+    forms_staff.EligibilityMarkForm: eligibility_mark_form,
+    forms_staff.StatusForm: programmes_status_form,
+    forms_staff.ReviewForm: review_form,
+    forms_staff.DecisionForm: plain(
+        forms_staff.DecisionForm,
+        {"decision": "laureate", "amount": "100 000", "confirm": "on"},
+        {"decision": "non-retenue", "reasons": "Hors du champ", "confirm": "on"},
+    ),
+    forms_staff.ApplicationFilterForm: application_filter_form,
+}
