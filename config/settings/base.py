@@ -207,6 +207,9 @@ WORKER_HOUSEKEEPING_HOOKS = ["incubateur.guichet.services.tick"]
 
 # Run inside the transaction of `import_betagouv`, after the registry is written: each returns report lines.
 REGISTRY_IMPORT_HOOKS: list[str] = ["incubateur.programmes.history.import_fast_history"]
+# Run by `export_betagouv` after the registry's files: each writes back what its import hook read (`content=` the
+# folder) and returns report lines.
+REGISTRY_EXPORT_HOOKS: list[str] = ["incubateur.programmes.history.export_fast_history"]
 
 # Programmes and portfolio boards (domain.md §3.1–3.2).
 PROGRAMMES_COMMITTEE_INTERVAL_MONTHS = 6  # a comité d'investissement at least every 6 months

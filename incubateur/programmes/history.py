@@ -1,9 +1,14 @@
 """The past FAST editions, derived from the beta.gouv.fr tree when the registry is imported
 (REGISTRY_IMPORT_HOOKS): one historical call per `_fasts/*.md` (its `promotion` and `title`), and its
 laureates from each product's `fast: {promotion, montant}`. Idempotent; errors name the file and field and
-refuse the whole import."""
+refuse the whole import.
+
+The registry's export writes them back (`export_fast_history`, a REGISTRY_EXPORT_HOOKS of `export_betagouv`): one
+`_fasts/NN_fast.md` per historical edition, so that importing the export changes nothing.
+"""
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.utils import timezone
@@ -20,42 +25,75 @@ FAST = {
 }
 
 
-def _read_editions(folder: Path) -> tuple[dict[int, tuple[str, str]], list]:
-    from incubateur.registry.frontmatter import FrontMatterError, parse
-    from incubateur.registry.importer import Problem
+def _default_title(number: int) -> str:
+    """The title of an edition no file describes (or whose file has no title)."""
+    return f"FAST {number}"
 
-    editions, problems = {}, []
+
+@dataclass
+class _Edition:
+    number: int
+    title: str  # "" when the file has none
+    name: str  # `_fasts/03-fast.md`
+    path: Path
+    document: object  # frontmatter.Document
+
+
+def _read_editions(folder: Path, *, problems: list) -> dict[int, _Edition]:
+    """The editions described by the `*.md` files of `folder` (`_fasts/`); what cannot be read goes to `problems`.
+    As the registry's import does, only regular files are read: a folder named `x.md` is skipped."""
+    from incubateur.registry.frontmatter import FrontMatterError, parse
+    from incubateur.registry.importer import Problem, describe, read_text
+
+    editions: dict[int, _Edition] = {}
     if not folder.is_dir():
-        return editions, problems
+        return editions
+    max_title = Call._meta.get_field("title").max_length
     for path in sorted(folder.glob("*.md")):
+        if path.name.startswith(".") or not path.is_file():
+            continue
         name = f"_fasts/{path.name}"
         try:
-            document = parse(path.read_text(encoding="utf-8"))
-        except (FrontMatterError, UnicodeDecodeError) as exc:
-            problems.append(Problem(name, str(exc), line=getattr(exc, "line", None)))
+            document = parse(path.read_bytes().decode("utf-8"))
+        except FrontMatterError as exc:
+            problems.append(Problem(name, exc.message, line=exc.line))
+            continue
+        except UnicodeDecodeError as exc:
+            problems.append(Problem(name, f"fichier illisible : pas en UTF-8 (octet {exc.start})"))
+            continue
+        except OSError as exc:
+            problems.append(Problem(name, f"fichier illisible : {exc.strerror or exc}"))
+            continue
+        before = len(problems)
+        title = read_text(name, document, "title", problems, max_length=max_title)
+        if len(problems) > before:
             continue
         promotion = document.data.get("promotion")
         if promotion is None:
             # The editions before FAST 12 have no `promotion`: their number is in the file name (`02-fast.md`)
             # and in the title (« FAST 2 - Novembre 2019 »).
-            found = re.match(r"0*(\d+)[-_]", path.name) or re.match(
-                r"FAST\s+(\d+)\b", str(document.data.get("title") or ""), flags=re.IGNORECASE
-            )
+            found = re.match(r"0*(\d+)[-_]", path.name) or re.match(r"FAST\s+(\d+)\b", title, flags=re.IGNORECASE)
             promotion = int(found.group(1)) if found else None
         if isinstance(promotion, bool) or not isinstance(promotion, int) or not 0 < promotion < 1000:
             problems.append(
-                Problem(name, f"un numéro d'édition entier est attendu, pas « {promotion} »", field="promotion")
+                Problem(
+                    name,
+                    f"un numéro d'édition entier est attendu, pas {describe(promotion)}",
+                    field="promotion",
+                )
             )
             continue
-        title = document.data.get("title")
-        title = str(title).strip() if title else f"FAST {promotion}"
         if promotion in editions:
             problems.append(
-                Problem(name, f"l'édition {promotion} est déjà décrite par {editions[promotion][1]}", "promotion")
+                Problem(
+                    name,
+                    f"l'édition {promotion} est déjà décrite par {editions[promotion].name}",
+                    field="promotion",
+                )
             )
             continue
-        editions[promotion] = (title[:200], name)
-    return editions, problems
+        editions[promotion] = _Edition(promotion, title, name, path, document)
+    return editions
 
 
 def import_fast_history(*, content: Path, by=None) -> list[str]:
@@ -63,20 +101,24 @@ def import_fast_history(*, content: Path, by=None) -> list[str]:
     from incubateur.registry.importer import ImportRefused
     from incubateur.registry.models import Product
 
-    editions, problems = _read_editions(Path(content) / "_fasts")
+    problems = []
+    editions = {
+        number: edition.title or _default_title(number)
+        for number, edition in _read_editions(Path(content) / "_fasts", problems=problems).items()
+    }
     if problems:
         raise ImportRefused(problems)
     laureates = list(
         Product.objects.filter(fast_promotion__isnull=False).values_list("pk", "fast_promotion", "fast_amount")
     )
     for _, promotion, _ in laureates:
-        editions.setdefault(promotion, (f"FAST {promotion}", ""))
+        editions.setdefault(promotion, _default_title(promotion))
     if not editions:
         return []
     programme, _ = Programme.objects.get_or_create(slug=FAST["slug"], defaults={**FAST, "order": 0})
     calls = {c.number: c for c in Call.objects.filter(programme=programme, number__in=list(editions))}
     created_calls = 0
-    for number, (title, _) in sorted(editions.items()):
+    for number, title in sorted(editions.items()):
         call = calls.get(number)
         if call is None:
             calls[number] = Call.objects.create(
@@ -118,3 +160,52 @@ def import_fast_history(*, content: Path, by=None) -> list[str]:
         f"éditions FAST : {len(editions)} ({created_calls} créée(s)) ; lauréats : {created} créé(s), "
         f"{updated} modifié(s), {len(stale)} retiré(s)"
     ]
+
+
+def export_fast_history(*, content: Path) -> list[str]:
+    """Write `content/_fasts/`: a file per historical FAST edition (`title`, `promotion`), so that the import of the
+    export gives the same calls. An edition already described by a file of the folder keeps it (its body and other
+    keys): its `title` and `promotion` are rewritten only when they differ. An edition the products' `fast` alone
+    give, under its default title, needs no file."""
+    import yaml
+
+    from incubateur.registry.frontmatter import dump
+    from incubateur.registry.models import Product
+
+    calls = (
+        Call.objects.filter(programme__slug=FAST["slug"], historical=True, number__isnull=False)
+        .order_by("number")
+        .values_list("number", "title")
+    )
+    folder = Path(content) / "_fasts"
+    existing = _read_editions(folder, problems=[])
+    implied = set(Product.objects.filter(fast_promotion__isnull=False).values_list("fast_promotion", flat=True))
+    written = unchanged = 0
+    for number, title in calls:
+        edition = existing.get(number)
+        if edition is None:
+            if title == _default_title(number) and number in implied:
+                continue
+            path = folder / f"{number:02d}_fast.md"
+            i = 1
+            while path.exists():  # a file the import could not read, or one of another edition: left as it is
+                i += 1
+                path = folder / f"{number:02d}_fast-{i}.md"
+            front, body = {"title": title, "sidebar": "sidebar-fast.html", "promotion": number}, ""
+        else:
+            if (edition.title or _default_title(number)) == title:  # what the import reads from it already
+                unchanged += 1
+                continue
+            path, body = edition.path, edition.document.body
+            front = {**edition.document.data, "title": title, "promotion": number}
+        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            text = dump(front, body)
+        except yaml.YAMLError:  # a value of the old front matter that cannot be written back: only ours, then
+            text = dump({"title": title, "sidebar": "sidebar-fast.html", "promotion": number}, body)
+        with open(path, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        written += 1
+    if not written and not unchanged:
+        return []
+    return [f"éditions FAST : {written} fichier(s) écrit(s), {unchanged} inchangé(s)"]

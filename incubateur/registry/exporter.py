@@ -3,8 +3,9 @@
 One Markdown file per row (`_authors/<username>.md`, `_startups/<ghid>.md`, `_incubators/`, `_organisations/`,
 `_teams/`), with the front matter beta.gouv.fr and espace-membre write: dates `YYYY-MM-DD`, references as
 `/organisations/<id>` and `/teams/<id>`, the Markdown description or bio as the body, and the `extra` keys
-written back after the modelled ones. What the importer reads from an export is what was exported: `import(
-export(x))` changes nothing.
+written back after the modelled ones; `_fasts/` (the past FAST editions) is written by the programmes app, whose
+import hook reads it. What the importer reads from an export is what was exported: `import(export(x))` changes
+nothing.
 
 The output passes beta.gouv.fr's own checks (`ci/authors.mjs`, `ci/startups.mjs`): a member's domaine is one
 of the list, a mission ends after it starts, its products exist and are listed once; a product's phases are
@@ -15,11 +16,15 @@ Values are written in a fixed order (modelled keys first, then `extra` keys sort
 that an export does not depend on the database (PostgreSQL's jsonb does not keep the order of keys).
 """
 
+import datetime
 import os
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from django.conf import settings
+from django.utils.module_loading import import_string
 
 from incubateur.registry.enums import PhaseName
 from incubateur.registry.frontmatter import YamlTimestamp, dump
@@ -38,8 +43,8 @@ from incubateur.registry.models import (
     Team,
 )
 
-# Texts in `extra` that were dates or times in the front matter (the importer keeps them as ISO text).
-_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[+-]\d{2}:\d{2})?)?")
+# Texts in `extra` that were dates or times in the front matter: the importer keeps them as their `isoformat()`.
+_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}:\d{2}(?:\.\d{6})?(?:[+-]\d{2}:\d{2})?)?", re.ASCII)
 _PHASE_ORDER = {name: i for i, name in enumerate(PhaseName.values)}
 
 
@@ -48,18 +53,31 @@ class ExportReport:
     folder: Path
     written: Counter = field(default_factory=Counter)
     skipped: list[str] = field(default_factory=list)  # identifiers that cannot be file names
+    more_lines: list[str] = field(default_factory=list)  # what the import hooks wrote back
 
     def lines(self) -> list[str]:
         out = [f"{kind.label} : {self.written[kind.name]} fichier(s)" for kind in KINDS]
         if self.skipped:
             out.append(f"identifiants impossibles comme noms de fichier, non exportés : {', '.join(self.skipped)}")
-        return out
+        return out + self.more_lines
+
+
+def _was_timestamp(text: str) -> bool:
+    """The text is exactly what the importer keeps of a YAML date or time (and so what one reads back as). Any other
+    text, however like a date it looks (`2024-01-15T10:00:00.5`, `…-00:00`, other digits), is written as a text."""
+    if not _TIMESTAMP.fullmatch(text):
+        return False
+    try:
+        value = datetime.datetime.fromisoformat(text) if "T" in text else datetime.date.fromisoformat(text)
+    except ValueError:  # an impossible date (`2024-02-30`): read back as a text as well
+        return False
+    return value.isoformat() == text
 
 
 def _yaml_extra(value):
     """`extra` as it was read: dates back to YAML dates, tables in a fixed order."""
     if isinstance(value, str):
-        return YamlTimestamp(value) if _TIMESTAMP.fullmatch(value) else value
+        return YamlTimestamp(value) if _was_timestamp(value) else value
     if isinstance(value, dict):
         return {k: _yaml_extra(value[k]) for k in sorted(value)}
     if isinstance(value, list):
@@ -150,6 +168,11 @@ def export_betagouv(*, path: str | os.PathLike) -> ExportReport:
     ):
         front = {"name": name, "mission": mission, "incubator": incubator}
         w.write("teams", ghid, _with_extra(front, extra), extra.get(BODY_KEY, ""))
+
+    # What other apps derive from the tree at import (REGISTRY_IMPORT_HOOKS) they write back (REGISTRY_EXPORT_HOOKS;
+    # the programmes app: `_fasts/`, the past FAST editions, whose titles are nowhere else).
+    for hook in settings.REGISTRY_EXPORT_HOOKS:
+        report.more_lines += import_string(hook)(content=folder)
     return report
 
 

@@ -250,7 +250,19 @@ def _represent_timestamp(dumper, data):
     return dumper.represent_scalar("tag:yaml.org,2002:timestamp", str(data))
 
 
+# The line breaks YAML knows besides `\n` and `\r` (NEL, LINE SEPARATOR, PARAGRAPH SEPARATOR): PyYAML writes them
+# raw in a single-quoted scalar, where a reader folds a NEL into a space. Escaped in double quotes, they read back.
+_OTHER_BREAKS = re.compile("[\x85\u2028\u2029]")
+
+
+def _represent_str(dumper, data):
+    if _OTHER_BREAKS.search(data):
+        return dumper.represent_scalar(_STR, data, style='"')
+    return dumper.represent_str(data)
+
+
 _Dumper.add_representer(YamlTimestamp, _represent_timestamp)
+_Dumper.add_representer(str, _represent_str)
 
 
 def dump(data: dict, body: str = "") -> str:

@@ -6,13 +6,15 @@ Two stages, so that nothing is written unless everything can be:
    (sponsors, incubators, products of a mission, teams…). Nothing is written. Every problem is collected with
    its file, its line when known and its field:
    - an **error** refuses the whole import: invalid YAML, a required field missing, an impossible date, an end
-     not after its start, a value outside a closed list (phase, domaine…), a value of the wrong type;
+     not after its start, a value outside a closed list (phase, domaine…), a value of the wrong type, a text or
+     an identifier (the file's name) too long for its column;
    - a **warning** imports the file as well as can be: a file without `.md`, a reference to nothing (dropped,
      or kept as written where the model keeps text), a duplicate list entry (kept once), a front-matter key
      the registry does not know (kept in `extra`, written back by the export).
 2. `import_betagouv(...)` writes it in one transaction: upserts by identifier (`ghid`, a member's username),
-   comparing with the rows read in memory, bulk writes only; then one `cache.bump()` (bulk writes fire no
-   signals) and one internal journal row. Rows that are not in the tree are left as they are.
+   comparing with the rows read in memory (JSON as the database gives it back: jsonb turns `1e+300` into an
+   int), bulk writes only; then one `cache.bump()` (bulk writes fire no signals) and one internal journal row.
+   Rows that are not in the tree are left as they are.
 
 Normalisation (so that `import(export(x))` changes nothing): text fields are stripped of surrounding
 whitespace (`link: 'https://… '` is stored without its trailing space); Markdown bodies are kept as written
@@ -20,6 +22,7 @@ whitespace (`link: 'https://… '` is stored without its trailing space); Markdo
 """
 
 import datetime
+import decimal
 import functools
 import math
 import os
@@ -193,11 +196,31 @@ _DATE_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}")
 _FORBIDDEN = re.compile(r"[\x00\ud800-\udfff]")  # a NUL (PostgreSQL refuses it) or a lone surrogate (not UTF-8)
 _EMAIL_USER = EmailValidator.user_regex
 MAX_EXTRA_NODES = 100_000  # an alias bomb in `extra` is refused rather than expanded
+MAX_ITEMS = 32767  # a list's positions are stored in PositiveSmallIntegerField columns (`order`)
 
 
 @functools.cache
 def _max_length(model, name: str) -> int | None:
     return model._meta.get_field(name).max_length
+
+
+@functools.cache
+def _identifier_max_length(kind: str) -> int:
+    """A file's identifier is its row's key: a `ghid`, or a member's username (also its account's)."""
+    if kind == "members":
+        return min(_max_length(Member, "username"), _max_length(get_user_model(), "username"))
+    model = {"organisations": Organisation, "incubators": Incubator, "products": Product, "teams": Team}[kind]
+    return _max_length(model, "ghid")
+
+
+def _identifier_problem(kind: str, ident: str) -> str | None:
+    """Why a file's identifier (its name without `.md`) cannot be its row's key; None when it can."""
+    if _FORBIDDEN.search(ident):
+        return "caractère interdit dans l'identifiant (caractère nul ou code Unicode isolé)"
+    limit = _identifier_max_length(kind)
+    if len(ident) > limit:
+        return f"identifiant trop long : {limit} caractères au plus ({len(ident)} donnés)"
+    return None
 
 
 # --- Problems -------------------------------------------------------------------------------------------
@@ -296,7 +319,7 @@ class _File:
         elif isinstance(value, InvalidDate | datetime.date):
             value = str(value)
         else:
-            self.problem(path, f"un texte est attendu ({_describe(value)} trouvé)")
+            self.problem(path, f"un texte est attendu ({describe(value)} trouvé)")
             return ""
         if not value:
             if required:
@@ -335,7 +358,7 @@ class _File:
     def flag(self, value, path: tuple) -> bool | None:
         if value is None or isinstance(value, bool):
             return value
-        self.problem(path, f"true ou false est attendu ({_describe(value)} trouvé)")
+        self.problem(path, f"true ou false est attendu ({describe(value)} trouvé)")
         return None
 
     def integer(self, value, path: tuple, *, maximum: int) -> int | None:
@@ -344,7 +367,7 @@ class _File:
         if isinstance(value, str) and value.strip().isdigit():
             value = int(value.strip())
         if not isinstance(value, int) or isinstance(value, bool):
-            self.problem(path, f"un nombre entier est attendu ({_describe(value)} trouvé)")
+            self.problem(path, f"un nombre entier est attendu ({describe(value)} trouvé)")
             return None
         if not 0 <= value <= maximum:
             self.problem(path, f"un nombre entre 0 et {maximum} est attendu ({value} trouvé)")
@@ -373,23 +396,26 @@ class _File:
                     return None
             self.problem(path, f"une date AAAA-MM-JJ est attendue (« {text[:40]} » trouvé)")
             return None
-        self.problem(path, f"une date AAAA-MM-JJ est attendue ({_describe(value)} trouvé)")
+        self.problem(path, f"une date AAAA-MM-JJ est attendue ({describe(value)} trouvé)")
         return None
 
     def mapping(self, value, path: tuple) -> dict | None:
         if isinstance(value, dict):
             return value
-        self.problem(path, f"une table (clé: valeur) est attendue ({_describe(value)} trouvé)")
+        self.problem(path, f"une table (clé: valeur) est attendue ({describe(value)} trouvé)")
         return None
 
     def seq(self, value, path: tuple, *, allow_single: bool = False) -> list:
         if value is None:
             return []
         if isinstance(value, list):
+            if len(value) > MAX_ITEMS:
+                self.problem(path, f"{MAX_ITEMS} éléments au plus ({len(value)} donnés)")
+                return []
             return value
         if allow_single and isinstance(value, str):
             return [value]
-        self.problem(path, f"une liste est attendue ({_describe(value)} trouvé)")
+        self.problem(path, f"une liste est attendue ({describe(value)} trouvé)")
         return []
 
     def strings(self, key: str, *, allow_single: bool = False) -> list[str]:
@@ -446,7 +472,15 @@ class _File:
         return out
 
 
-def _describe(value) -> str:
+def read_text(rel: str, doc, key: str, problems: list[Problem], *, max_length: int | None = None) -> str:
+    """A top-level text of a file of the tree that another app reads (`_fasts/*.md`, by the programmes app), under
+    the registry's rules: stripped, a number or a date as its text, anything else refused, no NUL, at most
+    `max_length` characters. A problem is added to `problems` (with its file, field and line) and "" returned."""
+    return _File(None, rel, "", doc, problems).text(doc.data.get(key), (key,), max_length=max_length)
+
+
+def describe(value) -> str:
+    """A value in a message, briefly (never the whole of a long text or of a nested list)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
@@ -624,10 +658,12 @@ def _read_product(f: _File) -> dict:
 
 def _read_member(f: _File) -> dict:
     d = f.data
-    if len(f.ident) > _max_length(get_user_model(), "username"):
-        f.problem((), f"identifiant trop long pour un compte ({len(f.ident)} caractères)")
-    elif not _EMAIL_USER.match(f.ident):
-        f.problem((), f"l'identifiant « {f.ident} » ne peut pas former une adresse e-mail")
+    if not _identifier_problem("members", f.ident):  # else refused already (read_file)
+        email = normalize_email(f"{f.ident}@{settings.MEMBER_EMAIL_DOMAIN}")
+        if not _EMAIL_USER.match(f.ident):
+            f.problem((), f"l'identifiant « {f.ident} » ne peut pas former une adresse e-mail")
+        elif len(email) > _max_length(get_user_model(), "email"):
+            f.problem((), f"l'adresse {email} serait trop longue pour un compte")
     fields = {
         "fullname": f.text(
             d.get("fullname"), ("fullname",), required=True, max_length=_max_length(Member, "fullname")
@@ -696,6 +732,8 @@ def read_file(kind: Kind, name: str, text: str, problems: list[Problem]) -> tupl
     """Read and check one file; its problems are added to `problems`. (None, None) when it cannot be read."""
     rel = f"{kind.folder}/{name}"
     ident = name[:-3] if name.endswith(".md") else name
+    if message := _identifier_problem(kind.name, ident):
+        problems.append(Problem(rel, message))
     try:
         doc = parse_front_matter(text)
     except FrontMatterError as exc:
@@ -1001,6 +1039,32 @@ def _insert(model, rows: list[dict]) -> None:
             cursor.executemany(f"INSERT INTO {into} VALUES ({', '.join(['%s'] * len(columns))})", params)
 
 
+def _as_stored(value, vendor: str):
+    """A JSON value as the database gives it back. PostgreSQL's jsonb keeps a number as a `numeric`, written without
+    an exponent: a float that JSON writes with one (`1e+300`, any float from 1e16 up) comes back as an int."""
+    if vendor != "postgresql":
+        return value
+    if isinstance(value, float):
+        text = repr(value)
+        return int(decimal.Decimal(text)) if "e+" in text else value
+    if isinstance(value, dict):
+        return {k: _as_stored(v, vendor) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_stored(v, vendor) for v in value]
+    return value
+
+
+def _same_json(a, b) -> bool:
+    """Equal JSON values, of the same types all the way down (`true` is not `1`, `1` is not `1.0`)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same_json(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same_json(x, y) for x, y in zip(a, b, strict=True))
+    return a == b
+
+
 @dataclass
 class _Upserted:
     pks: dict[str, int]  # identifier → pk, for every record
@@ -1016,6 +1080,12 @@ class _Writer:
     def upsert(self, model, kind: str, key: str, records: dict[str, dict], fields: list[str]) -> _Upserted:
         """Create or update one row per record (matched on `key`), comparing with the rows read in memory."""
         existing = {row[0]: row[1:] for row in model.objects.order_by().values_list(key, "pk", *fields)}
+        json_fields = {name for name in fields if isinstance(model._meta.get_field(name), models.JSONField)}
+        vendor = connections[router.db_for_write(model)].vendor
+
+        def same(name, old, new) -> bool:  # what is stored already, and what the import would store
+            return _same_json(old, _as_stored(new, vendor)) if name in json_fields else old == new
+
         creates, updates, changed_fields = [], [], set()
         done = _Upserted({}, set(), set())
         for ident, values in records.items():
@@ -1026,7 +1096,7 @@ class _Writer:
                 continue
             pk, current = row[0], row[1:]
             done.pks[ident] = pk
-            diff = {name for name, old in zip(fields, current, strict=True) if old != values[name]}
+            diff = {name for name, old in zip(fields, current, strict=True) if not same(name, old, values[name])}
             if diff:
                 updates.append(model(pk=pk, **values))
                 done.updated.add(ident)

@@ -197,3 +197,69 @@ def test_a_product_whose_fast_changes_is_updated_or_withdrawn(tree):
     assert "lauréats : 0 créé(s), 0 modifié(s), 1 retiré(s)" in run(tree)
     assert not Application.objects.exists()
     assert Call.objects.filter(historical=True).count() == 2, "the editions stay"
+
+
+def test_a_folder_named_like_an_edition_is_skipped_as_the_registry_skips_one(tree):
+    (tree / "_fasts/05-fast.md").mkdir()
+    (tree / "_startups/dossier.md").mkdir()
+    run(tree)
+    assert list(Call.objects.order_by("number").values_list("number", flat=True)) == [3, 4]
+
+
+ALIASES = "".join(f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 10)}]\n" for i in range(1, 10))  # 10**9 texts
+
+
+@pytest.mark.parametrize(
+    "front,expected",
+    [
+        ('title: "FAST\\0 4"\n', "title: caractère interdit (caractère nul ou code Unicode isolé)"),
+        ("title: [FAST, 4]\n", "title: un texte est attendu (une liste trouvé)"),
+        ("title: true\n", "title: un texte est attendu (true trouvé)"),
+        (f"title: {'t' * 201}\n", "title: 200 caractères au plus (201 donnés)"),
+        # Refused as a list, never expanded into a text (that took minutes).
+        (f"l0: &l0 FAST\n{ALIASES}title: *l9\n", "title: un texte est attendu (une liste trouvé)"),
+    ],
+    ids=["nul", "list", "bool", "too-long", "aliases"],
+)
+def test_a_title_that_cannot_be_a_calls_title_is_refused_naming_file_and_field(tree, front, expected):
+    (tree / "_fasts/04-fast.md").write_text(f"---\npromotion: 4\n{front}---\n", encoding="utf-8")
+    message = refused(tree)
+    assert message.startswith("Rien n'a été importé : 1 erreur(s).")
+    assert re.search(rf"^_fasts/04-fast\.md:\d+: {re.escape(expected)}$", message, flags=re.M), message
+
+
+def test_the_export_writes_the_editions_back_and_importing_it_changes_nothing(tree, tmp_path):
+    (tree / "_startups/mon-service.md").write_text(
+        TREE["_startups/mon-service.md"].replace("promotion: 3", "promotion: 5"), encoding="utf-8"
+    )
+    run(tree)
+    assert list(Call.objects.order_by("number").values_list("number", "title")) == [
+        (3, "FAST 3 - Avril 2020"),
+        (4, "FAST 4 - Juin 2020"),
+        (5, "FAST 5"),  # no file: its laureate gives it
+    ]
+    out = StringIO()
+    call_command("export_betagouv", str(tmp_path / "export"), stdout=out)
+    assert "éditions FAST : 2 fichier(s) écrit(s), 0 inchangé(s)" in out.getvalue()
+    fasts = tmp_path / "export" / "_fasts"
+    assert sorted(p.name for p in fasts.iterdir()) == ["03_fast.md", "04_fast.md"]  # FAST 5 needs no file
+    assert (fasts / "03_fast.md").read_text(encoding="utf-8") == (
+        "---\ntitle: FAST 3 - Avril 2020\nsidebar: sidebar-fast.html\npromotion: 3\n---\n"
+    )
+    before = snapshot()
+    assert "éditions FAST : 3 (0 créée(s))" in run(tmp_path / "export")
+    assert snapshot() == before
+
+
+def test_the_export_into_a_checkout_keeps_the_edition_files_rewriting_only_a_changed_title(tree):
+    run(tree)
+    Call.objects.filter(number=4).update(title="FAST 4 - Juillet 2020")
+    before = (tree / "_fasts/03-fast.md").read_bytes()
+    out = StringIO()
+    call_command("export_betagouv", str(tree), stdout=out)
+    assert "éditions FAST : 1 fichier(s) écrit(s), 1 inchangé(s)" in out.getvalue()
+    assert sorted(p.name for p in (tree / "_fasts").iterdir()) == ["03-fast.md", "04-fast.md"]
+    assert (tree / "_fasts/03-fast.md").read_bytes() == before
+    assert (tree / "_fasts/04-fast.md").read_text(encoding="utf-8") == (
+        "---\ntitle: FAST 4 - Juillet 2020\nsidebar: sidebar-fast.html\npromotion: 4\n---\n# FAST 4\n"
+    )

@@ -11,6 +11,7 @@ import yaml
 from django.core.management import call_command
 from django.db import transaction
 
+from incubateur.programmes.models import Call
 from incubateur.registry import frontmatter
 from incubateur.registry.enums import Domaine, EventName, PhaseName
 from incubateur.registry.models import (
@@ -99,6 +100,24 @@ def test_import_of_the_export_changes_nothing(exported):
         assert f"  {label} : 0 créé(s), 0 modifié(s), {n} inchangé(s)," in output, output
     assert "comptes : 0 créé(s), 0 existant(s) relié(s)" in output
     assert canonical_dump() == before
+
+
+def test_the_past_fast_editions_are_written_back_and_their_import_changes_nothing(exported):
+    # One file per edition of the sample's `_fasts/`; FAST 15 has none (its file lacks `.md`), and needs none: its
+    # laureates give it, under its default title.
+    names = sorted(p.name for p in (exported / "_fasts").iterdir())
+    assert names == [f"{n:02d}_fast.md" for n in range(1, 18) if n != 15]
+    assert read(exported / "_fasts" / "02_fast.md").data == {
+        "title": "FAST 2 - Novembre 2019",
+        "sidebar": "sidebar-fast.html",
+        "promotion": 2,
+    }
+    calls = Call.objects.filter(programme__slug="fast").order_by("number").values_list("number", "title", "historical")
+    before = list(calls)
+    assert len(before) == 17 and (15, "FAST 15", True) in before
+    output = run("import_betagouv", exported)
+    assert "éditions FAST : 17 (0 créée(s)) ; lauréats : 0 créé(s), 0 modifié(s), 0 retiré(s)" in output
+    assert list(calls) == before
 
 
 def test_the_export_has_one_file_per_row_under_its_id(exported):
@@ -257,3 +276,47 @@ def test_an_identifier_that_cannot_be_a_file_name_is_not_exported(db, tmp_path):
     output = run("export_betagouv", tmp_path / "export")
     assert "non exportés : _organisations/../dehors" in output
     assert not [path for path in tmp_path.rglob("*dehors*")]
+
+
+def export_and_import_one(tmp_path, folder: str, ident: str) -> str:
+    """Export the registry, import the file of one row alone (the rest of the export is the sample's, when the
+    module imported it): its text."""
+    run("export_betagouv", tmp_path / "export")
+    text = (tmp_path / "export" / folder / f"{ident}.md").read_text(encoding="utf-8")
+    (tmp_path / "tree" / folder).mkdir(parents=True)
+    (tmp_path / "tree" / folder / f"{ident}.md").write_text(text, encoding="utf-8")
+    assert "Rien n'a été importé" not in run("import_betagouv", tmp_path / "tree")
+    return text
+
+
+DATE_LIKE = {
+    # What the importer keeps of a YAML date or time (its isoformat): written back as one.
+    "2024-01-15": "a: 2024-01-15\n",
+    "2024-01-15T10:00:00": "a: 2024-01-15T10:00:00\n",
+    "2024-01-15T10:00:00.500000+00:00": "a: 2024-01-15T10:00:00.500000+00:00\n",
+    "2024-01-15T10:00:00-02:00": "a: 2024-01-15T10:00:00-02:00\n",
+    # Any other text, however like a date it looks, as a text: it reads back as it was.
+    "2024-01-15T10:00:00.5": "a: '2024-01-15T10:00:00.5'\n",
+    "2024-01-15T10:00:00.000000": "a: '2024-01-15T10:00:00.000000'\n",
+    "2024-01-15T10:00:00-00:00": "a: '2024-01-15T10:00:00-00:00'\n",
+    "2024-01-15 10:00:00": "a: '2024-01-15 10:00:00'\n",
+    "2024-02-30": "a: '2024-02-30'\n",
+    "٢٠٢٤-٠١-١٥": "a: ٢٠٢٤-٠١-١٥\n",
+}
+
+
+def test_a_text_in_extra_that_looks_like_a_date_comes_back_as_it_was(db, tmp_path):
+    extra = {f"k{i}": {"a": value, "b": [value]} for i, value in enumerate(DATE_LIKE)}
+    OrganisationFactory(ghid="essai-dates", name="Essai", extra=extra)
+    text = export_and_import_one(tmp_path, "_organisations", "essai-dates")
+    for i, written in enumerate(DATE_LIKE.values()):
+        assert f"k{i}:\n  {written}" in text, (written, text)
+    assert Organisation.objects.get(ghid="essai-dates").extra == extra
+
+
+def test_a_text_with_a_line_break_yaml_knows_comes_back_as_it_was(db, tmp_path):
+    texts = {"nel": "A\x85B", "ls": "A\u2028B", "ps": "A\u2029B", "lignes": "A\nB\r\n\x85"}
+    OrganisationFactory(ghid="essai-sauts", name="DI\x85NUM", acronym="D\u2028N", extra=texts)
+    export_and_import_one(tmp_path, "_organisations", "essai-sauts")
+    organisation = Organisation.objects.get(ghid="essai-sauts")
+    assert (organisation.name, organisation.acronym, organisation.extra) == ("DI\x85NUM", "D\u2028N", texts)

@@ -141,6 +141,11 @@ def test_dump_writes_what_parse_reads_back():
         "lignes": "une\ndeux\n",
         "vide": "",
         "faux": False,
+        # The line breaks YAML knows besides \n and \r (a NEL was read back as a space).
+        "nel": "A\x85B",
+        "ls": "A\u2028B",
+        "ps": "A\u2029B",
+        "A\x85B": "clé",
     }
     text = frontmatter.dump(data, "## Corps\n")
     doc = frontmatter.parse(text)
@@ -152,6 +157,29 @@ def test_dump_writes_what_parse_reads_back():
     assert "date: 2024-01-15\n" in text
     assert "  - name: construction\n    start: 2024-01-01\n" in text  # lists indented under their key
     assert "\nlong: 'mot mot" in text and "mot mot '\n" in text  # one line, never folded
+    assert 'nel: "A\\NB"\n' in text  # escaped
+
+
+# Any character but a lone surrogate (not UTF-8), the odd ones more often: YAML's line breaks (\n, \r, NEL, LS,
+# PS), tabs, a BOM, controls, non-characters, quotes and the characters YAML gives a meaning.
+ANY_TEXT = st.lists(
+    st.characters(exclude_categories=["Cs"])
+    | st.sampled_from(list("\n\r\x85\u2028\u2029\t\ufeff\x00\x1b\x7f\x9f\ufffe\uffff\U0010ffff '\":#-&*!|>%@`?[]{},"))
+    | st.sampled_from(["---", "...", "\n---\n", "yes", "null", "2024-01-15", "1e3", "0o17", " \n "]),
+    max_size=8,
+).map("".join)
+
+
+@hypothesis_settings(max_examples=500, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    data=st.dictionaries(ANY_TEXT, ANY_TEXT | st.lists(ANY_TEXT, max_size=3) | st.dictionaries(ANY_TEXT, ANY_TEXT)),
+    body=st.text(max_size=20),
+)
+def test_dump_then_parse_gives_back_any_text(data, body):
+    body = body.replace("\r", "")  # a body is read with its line ends made \n
+    doc = frontmatter.parse(frontmatter.dump(data, body))
+    assert doc.data == data
+    assert doc.body == body
 
 
 def test_dump_of_nothing():

@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 
 from incubateur.core.models import JournalEntry, Visibility
-from incubateur.registry import cache
+from incubateur.registry import cache, importer
 from incubateur.registry.models import (
     Event,
     Incubator,
@@ -686,6 +686,53 @@ def test_a_refused_import_changes_nothing_already_imported(tree):
 def test_a_file_that_is_not_utf8_is_an_error(tree):
     (tree.root / "_teams/animation.md").write_bytes("---\nname: Équipe\n---\n".encode("latin-1"))
     assert "_teams/animation.md: fichier illisible : pas en UTF-8" in refused(tree.root)
+
+
+@pytest.mark.parametrize(
+    "rel,like,limit",
+    [
+        (f"_organisations/{'o' * 201}.md", "_organisations/agence-exemple.md", 200),
+        (f"_incubators/{'i' * 201}.md", "_incubators/LAB-EXEMPLE.md", 200),
+        (f"_startups/{'p' * 201}.md", "_startups/autre-service.md", 200),
+        (f"_teams/{'t' * 201}.md", "_teams/animation.md", 200),
+        (f"_authors/{'m' * 151}.md", "_authors/dominique.durand.md", 150),  # an account's username: 150
+    ],
+    ids=["organisation", "incubator", "product", "team", "member"],
+)
+def test_an_identifier_too_long_for_its_key_refuses_the_import_naming_the_file(tree, rel, like, limit):
+    tree.write(rel, FILES[like])
+    message = refused(tree.root)
+    assert message.startswith("Rien n'a été importé : 1 erreur(s).\n"), message
+    assert f"{rel}: identifiant trop long : {limit} caractères au plus ({limit + 1} donnés)" in message
+
+
+def test_a_file_name_that_is_not_utf8_refuses_the_import_naming_the_file(tree):
+    name = os.fsdecode(b"min-\xff.md")  # the byte comes back as a lone surrogate: no text for the database
+    (tree.root / "_organisations" / name).write_text(FILES["_organisations/agence-exemple.md"], encoding="utf-8")
+    message = refused(tree.root)
+    assert f"_organisations/{name}: caractère interdit dans l'identifiant" in message
+
+
+def test_a_list_longer_than_its_positions_can_count_is_refused():
+    text = "---\ntitle: T\nmission: M\nsponsors:\n" + "  - dinum\n" * 32768 + "---\n"
+    [problem] = importer.check_file("products", "long.md", text)
+    assert str(problem) == "_startups/long.md:4: sponsors: 32767 éléments au plus (32768 donnés)"
+
+
+def test_numbers_and_flags_in_extra_compare_as_the_database_gives_them_back(tree):
+    # PostgreSQL's jsonb gives 1.0e+300 back as the int 10**300: the same value, not a change.
+    rel = "_organisations/min-exemple.md"
+    tree.edit(rel, "type: administration-centrale\n", "type: administration-centrale\nzz: 1.0e+300\nzy: true\n")
+    run(tree.root)
+    assert line(run(tree.root), "organisations").startswith("organisations : 0 créé(s), 0 modifié(s), 2 inchangé(s)")
+    # But `true` is not `1`, nor `1` `1.0`: each is a change, written.
+    tree.edit(rel, "zy: true\n", "zy: 1\n")
+    assert line(run(tree.root), "organisations").startswith("organisations : 0 créé(s), 1 modifié(s)")
+    assert type(Organisation.objects.get(ghid="min-exemple").extra["zy"]) is int
+    tree.edit(rel, "zy: 1\n", "zy: 1.0\n")
+    assert line(run(tree.root), "organisations").startswith("organisations : 0 créé(s), 1 modifié(s)")
+    assert type(Organisation.objects.get(ghid="min-exemple").extra["zy"]) is float
+    assert line(run(tree.root), "organisations").startswith("organisations : 0 créé(s), 0 modifié(s), 2 inchangé(s)")
 
 
 # --- Warnings: imported as well as can be ----------------------------------------------------------------
