@@ -1,14 +1,42 @@
-"""The JSON API `/api/v1/` (django-ninja). Each app adds its router; OpenAPI at /api/v1/openapi.json."""
+"""The JSON API `/api/v1/` (django-ninja). Each app adds its router; OpenAPI at /api/v1/openapi.json.
 
+Errors are mapped here, once for every endpoint: bad input (ninja's or a service's `ValidationError`) and a
+service's `NotAllowed` are a 400 in the validation errors' shape, a service's `Stale` a 409 with the current version.
+Every moment is rendered in Paris time with its offset.
+"""
+
+import datetime
+
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import URLPattern, URLResolver
+from django.utils import timezone
 from ninja import NinjaAPI
 from ninja.errors import HttpError, ValidationError
+from ninja.renderers import JSONRenderer
+from ninja.responses import NinjaJSONEncoder
+
+from incubateur.core.api import bad_request, from_django
+from incubateur.core.errors import NotAllowed, Stale
+
+
+class ParisJSONEncoder(NinjaJSONEncoder):
+    def default(self, o):
+        if isinstance(o, datetime.datetime) and timezone.is_aware(o):
+            return timezone.localtime(o).isoformat()
+        return super().default(o)
+
+
+class ParisJSONRenderer(JSONRenderer):
+    encoder_class = ParisJSONEncoder
+
 
 api = NinjaAPI(
     title="API de l'Incubateur de services numériques",
     version="1",
-    description="Données publiques de l'Incubateur de services numériques (DINUM).",
+    description="Données publiques de l'Incubateur de services numériques (DINUM). Les dates et heures sont en "
+    "ISO 8601, heure de Paris, avec leur décalage.",
     urls_namespace="api-v1",
+    renderer=ParisJSONRenderer(),
 )
 
 
@@ -16,6 +44,22 @@ api = NinjaAPI(
 def validation_error(request, exc: ValidationError):
     # Bad input is a 400 with the details of each field (not 422).
     return api.create_response(request, {"detail": exc.errors}, status=400)
+
+
+@api.exception_handler(DjangoValidationError)
+def service_validation_error(request, exc: DjangoValidationError):
+    # A service refused the input: the same 400 as a validation error, `loc` naming the body's field.
+    return validation_error(request, from_django(exc))
+
+
+@api.exception_handler(NotAllowed)
+def not_allowed(request, exc: NotAllowed):
+    return validation_error(request, bad_request({exc.field or "__all__": [str(exc)]}))
+
+
+@api.exception_handler(Stale)
+def stale(request, exc: Stale):
+    return api.create_response(request, {"detail": str(exc), "version": exc.version}, status=409)
 
 
 UNPARSABLE_BODY = "Cannot parse request body"  # django-ninja's HttpError(400) for a body that is not JSON

@@ -59,7 +59,7 @@ def _env(smtp_port: int) -> dict:
 
 def _log(folder: Path, name: str, logs: list):
     """A file for a process's stderr (kept in the test's tmp_path, readable when the test fails)."""
-    log = open(folder / f"{name}.log", "w")  # noqa: SIM115 - closed in the test's finally
+    log = open(folder / f"{name}.log", "w")
     logs.append(log)
     return log
 

@@ -92,6 +92,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.first_name or self.email
 
     @property
+    def display_name(self) -> str:
+        """How the platform names a person everywhere: full name, else username, else address."""
+        return self.get_full_name() or self.username or self.email
+
+    @property
     def role(self):
         return role_of(self)
 

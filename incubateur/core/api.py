@@ -1,11 +1,17 @@
-"""What every JSON API of the project shares: the error format of a 400 and its schemas.
+"""What every JSON API of the project shares: the error format of a 400, its schemas, and time.
 
 A 400 has the shape of django-ninja's validation errors (config/api.py renders them as 400, not 422):
 `{"detail": [{"type", "loc", "msg"}]}`, `loc` naming the field (`["body", "payload", "recipient"]`), empty when the
-message is about the whole action.
+message is about the whole action. config/api.py also maps a service's `NotAllowed` (400) and `Stale` (409) once.
+
+Every moment in `/api/v1/` is ISO 8601 in Europe/Paris with its offset (`2026-03-29T10:00:00+02:00`): `when()` for
+a value built by hand, and config/api.py's renderer for `datetime` fields of the Schemas.
 """
 
+from datetime import datetime
+
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
 from ninja import Field, Schema
 from ninja.errors import ValidationError as NinjaValidationError
 
@@ -49,9 +55,24 @@ class BadRequestOut(Schema):
     detail: list[ErrorItem]
 
 
+def when(moment: datetime | None) -> str | None:
+    """A moment as the API gives it: ISO 8601, Paris time, with its offset."""
+    return timezone.localtime(moment).isoformat() if moment is not None else None
+
+
 class PersonOut(Schema):
+    """A person, read from an account (`accounts.User`): give the account itself to the Schema."""
+
     username: str | None = Field(description="Identifiant beta.gouv.fr (prenom.nom), s'il est connu.")
     fullname: str
+
+    @staticmethod
+    def resolve_username(user) -> str | None:
+        return user.username or None
+
+    @staticmethod
+    def resolve_fullname(user) -> str:
+        return user.display_name
 
 
 class Page(Schema):

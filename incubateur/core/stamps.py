@@ -24,7 +24,7 @@ def cached_html(key: str, render: Callable[[], tuple[str, ...]]) -> tuple[SafeSt
     if fragments is None:
         fragments = tuple(render())
         cache.set(key, fragments, timeout=FRAGMENT_TIMEOUT)
-    return tuple(mark_safe(html) for html in fragments)  # noqa: S308 - our own templates' output
+    return tuple(mark_safe(html) for html in fragments)  # our own templates' output
 
 
 class Stamp:

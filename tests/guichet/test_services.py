@@ -565,7 +565,7 @@ def test_two_submissions_racing_with_the_same_key_make_one_request(cast):
                 results["first"] = submit(cast, idempotency_key="course")
                 first_inserted.set()
                 release.wait(10)  # keep the row uncommitted while the second call runs into it
-        except Exception as exc:  # noqa: BLE001 - reported to the test below
+        except Exception as exc:
             errors.append(exc)
             first_inserted.set()
         finally:
@@ -574,7 +574,7 @@ def test_two_submissions_racing_with_the_same_key_make_one_request(cast):
     def second():
         try:
             results["second"] = submit(cast, idempotency_key="course")
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             errors.append(exc)
         finally:
             connections.close_all()

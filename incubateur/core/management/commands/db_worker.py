@@ -29,7 +29,7 @@ def housekeeping(worker_id: str) -> None:
     for path in settings.WORKER_HOUSEKEEPING_HOOKS:
         try:
             import_string(path)()
-        except Exception:  # noqa: BLE001 - one failing hook must not stop the heartbeat or the others
+        except Exception:  # one failing hook must not stop the heartbeat or the others
             logger.exception("Housekeeping hook %s failed", path)
 
 
@@ -45,7 +45,7 @@ class HousekeepingThread(threading.Thread):
             try:
                 close_old_connections()
                 housekeeping(self.worker_id)
-            except Exception:  # noqa: BLE001 - a failed beat is logged and tried again
+            except Exception:  # a failed beat is logged and tried again
                 logger.exception("Housekeeping failed")
             finally:
                 connections.close_all()
