@@ -20,9 +20,10 @@ apt_install() {
 
 stage_lint() {
   mkdir -p var
-  echo "== Qualité : ruff, migrations, check --deploy"
+  echo "== Qualité : ruff, imports entre apps, migrations, check --deploy"
   .venv/bin/ruff check .
   .venv/bin/ruff format --check .
+  .venv/bin/lint-imports --no-cache  # the contracts of pyproject.toml [tool.importlinter] (ARCHITECTURE.md)
   DJANGO_SETTINGS_MODULE=config.settings.test $PY manage.py makemigrations --check --dry-run
   # Production settings with test values for the secrets: every deployment check must pass.
   SECRET_KEY="check-deploy-$(head -c 48 /dev/urandom | base64 | tr -d '/+=')" ALLOWED_HOSTS=incubateur.example.org \
