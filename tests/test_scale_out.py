@@ -1,4 +1,4 @@
-"""Scale-out on PostgreSQL (#7): two gunicorn instances and two `db_worker`s on one database; 200 concurrent
+"""Scale-out on PostgreSQL: two gunicorn instances and two `db_worker`s on one database; 200 concurrent
 guichet submissions spread over both → exactly 200 requests, and every notification delivered exactly once to a
 real SMTP server. PostgreSQL stage only: SQLite is one writer on one machine by design."""
 
@@ -68,7 +68,7 @@ def _wait_for(port: int, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/_perf/hello", timeout=1)
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
             return
         except OSError:
             time.sleep(0.2)

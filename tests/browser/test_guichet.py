@@ -1,4 +1,4 @@
-"""The guichet in Chromium: the journeys of issue #5 (a doubt about one's product answered by the portfolio manager,
+"""The guichet in Chromium: its journeys (a doubt about one's product answered by the portfolio manager,
 a confidential request read by the chosen person only, an offer of help accepted by the team), and axe-core
 (WCAG 2.1 A and AA) plus the Content-Security-Policy on every page type of the guichet, with forms re-rendered
 with their errors, empty and non-empty lists.

@@ -1,4 +1,4 @@
-"""Fault injection (#7, "Faults"): a slow SMTP server, a slow webhook, a worker killed in the middle of a delivery,
+"""Fault injection: a slow SMTP server, a slow webhook, a worker killed in the middle of a delivery,
 SQLite locked by another writer, PostgreSQL restarted while clients write.
 
 Already covered, not repeated here (tests/core/test_notifications.py): SMTP down then back

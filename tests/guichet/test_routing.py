@@ -1,4 +1,4 @@
-"""The routing table of issue #5, row by row, with the real organisation (data/organisation.yaml) and the default
+"""The default routing table, row by row, with the real organisation (data/organisation.yaml) and the default
 rules (`load_routing`): who receives each kind of request, why (the sentence shown on the request), the
 fallbacks, and the precedence of the rules staff add."""
 

@@ -1,4 +1,4 @@
-"""/api/v2.7/*.json: beta.gouv.fr's public API as a drop-in (shapes from the anchor, §3), served from a cache."""
+"""/api/v2.7/*.json: beta.gouv.fr's public API as a drop-in, served from a cache."""
 
 import datetime
 import gzip
