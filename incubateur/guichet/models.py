@@ -8,11 +8,13 @@ list, count, search, export and API answer starts from them.
 from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from incubateur.core.ministries import MINISTRY_CHOICES
 from incubateur.core.roles import is_member, is_staff
 from incubateur.guichet.kinds import Kind, Topic
+from incubateur.registry.models import Product
 
 
 class Status(models.TextChoices):
@@ -149,14 +151,18 @@ class TicketQuerySet(models.QuerySet):
         """
         if not is_member(user):
             return self.none()
-        from incubateur.registry.models import Product
-
         participant = Exists(Participant.objects.filter(ticket=OuterRef("pk"), user=user))
         team = Q(team_owned=True, product__in=Product.objects.with_active_member(user).values("pk"))
         visible = Q(requester=user) | Q(confidential=True) & participant | Q(confidential=False) & team
         if is_staff(user):
             visible |= Q(confidential=False)
         return self.filter(visible)
+
+    def requester_side(self, user):
+        """The requests the user asked, and the requests their product teams own (an accepted offer of help): not
+        every request a member of the Incubator can see. Narrows; the scope is still `for_user`."""
+        team = Q(team_owned=True, product__in=Product.objects.with_active_member(user).values("pk"))
+        return self.filter(Q(requester=user) | team)
 
     # The conditions as Q objects too: the desk counts its tabs with them in one query.
     @staticmethod
@@ -278,8 +284,6 @@ class Ticket(models.Model):
         return f"Demande n°{self.pk}"
 
     def get_absolute_url(self):
-        from django.urls import reverse
-
         return reverse("guichet:ticket", args=[self.pk])
 
     @property
@@ -343,14 +347,10 @@ class Read(models.Model):
 
 
 class MessageQuerySet(models.QuerySet):
-    def visible_to(self, user, ticket: Ticket):
-        """Replies for everyone who sees the request; internal notes only for the people who handle it (never
-        the requester)."""
-        from incubateur.guichet.perms import can_handle
-
-        if can_handle(user, ticket) and user.pk != ticket.requester_id:
-            return self
-        return self.filter(internal=False)
+    def visible(self, *, include_internal: bool):
+        """Replies for everyone who sees the request; internal notes too with `include_internal`, which is
+        `perms.can_write_internal_note(user, ticket)`: the people who handle the request, never its requester."""
+        return self if include_internal else self.filter(internal=False)
 
 
 class Message(models.Model):
@@ -388,8 +388,6 @@ class OfferQuerySet(models.QuerySet):
             return self.none()
         if is_staff(user):
             return self
-        from incubateur.registry.models import Product
-
         return self.filter(product__in=Product.objects.with_active_member(user).values("pk"))
 
     def pending(self):

@@ -5,7 +5,8 @@ on a request the user already sees.
 """
 
 from incubateur.core.roles import is_member, is_staff
-from incubateur.guichet.models import Offer, Participant, Ticket
+from incubateur.guichet.models import Offer, Participant, Status, Ticket
+from incubateur.registry.models import Product
 
 
 def is_participant(user, ticket: Ticket) -> bool:
@@ -31,14 +32,12 @@ def is_requester_side(user, ticket: Ticket) -> bool:
     if ticket.requester_id == user.pk:
         return True
     if ticket.team_owned and ticket.product_id:
-        from incubateur.registry.models import Product
-
         return Product.objects.with_active_member(user).filter(pk=ticket.product_id).exists()
     return False
 
 
 def can_reply(user, ticket: Ticket) -> bool:
-    return ticket.status != "clos" and (can_handle(user, ticket) or is_requester_side(user, ticket))
+    return ticket.status != Status.CLOSED and (can_handle(user, ticket) or is_requester_side(user, ticket))
 
 
 def can_write_internal_note(user, ticket: Ticket) -> bool:
@@ -68,11 +67,6 @@ def can_submit_on_behalf(user) -> bool:
     return is_staff(user)
 
 
-def can_see_desk(user) -> bool:
-    """The staff desk (à traiter, par pôle, non attribuées, en retard)."""
-    return is_staff(user)
-
-
 def can_edit_routing(user) -> bool:
     return is_staff(user)
 
@@ -85,8 +79,6 @@ def can_decide_offer(user, offer: Offer) -> bool:
     """Accept or decline: a member of the product's active team, while the offer is pending. Nobody else."""
     if not is_member(user) or not offer.is_pending:
         return False
-    from incubateur.registry.models import Product
-
     return Product.objects.with_active_member(user).filter(pk=offer.product_id).exists()
 
 

@@ -27,12 +27,6 @@ from incubateur.guichet.models import Message, Offer, Participant, Read, Status,
 ANONYMISED = "[anonymisé]"
 
 
-def _name(user) -> str | None:
-    if user is None:
-        return None
-    return user.get_full_name() or user.username or user.email
-
-
 def _own_request(ticket: Ticket) -> dict:
     data = {
         "reference": ticket.reference,
@@ -45,17 +39,20 @@ def _own_request(ticket: Ticket) -> dict:
         "produit": ticket.product.name if ticket.product else None,
         "ministere": ticket.get_ministry_display() if ticket.ministry else "",
         "recue_par": ticket.get_channel_display(),
-        "enregistree_par": _name(ticket.recorded_by),
+        "enregistree_par": ticket.recorded_by.display_name if ticket.recorded_by else None,
         "creee_le": ticket.created_at,
         "premiere_reponse_le": ticket.first_response_at,
         "resolue_le": ticket.resolved_at,
         "close_le": ticket.closed_at,
         # What the requester reads on the request's page: replies, never the handlers' internal notes.
-        "messages": [{"auteur": _name(m.author), "date": m.created_at, "message": m.body} for m in ticket.replies],
+        "messages": [
+            {"auteur": m.author.display_name if m.author else None, "date": m.created_at, "message": m.body}
+            for m in ticket.replies
+        ],
     }
     if ticket.confidential:
-        data["personnes_ayant_acces"] = [_name(p.user) for p in ticket.participants.all()]
-        data["consultations"] = [{"par": _name(r.user), "le": r.at} for r in ticket.reads.all()]
+        data["personnes_ayant_acces"] = [p.user.display_name for p in ticket.participants.all()]
+        data["consultations"] = [{"par": r.user.display_name, "le": r.at} for r in ticket.reads.all()]
     return data
 
 

@@ -13,6 +13,7 @@ from incubateur.guichet.kinds import Kind, Topic
 from incubateur.guichet.models import RoutingRule
 from incubateur.organisation.models import Department, Pole, Portfolio, Position
 from incubateur.organisation.selectors import contact_for
+from incubateur.registry.selectors import perimeters
 
 Target = RoutingRule.Target
 
@@ -68,12 +69,11 @@ def product_scope(product) -> tuple[list[str], list[str]]:
     """A product's themes and ministries, most specific first (the registry's `perimeters`, for one product)."""
     if product is None:
         return [], []
-    from incubateur.registry.selectors import perimeters
-
     return perimeters([product])[product.pk]
 
 
-def _pole_of(user) -> Pole | None:
+def pole_of(user) -> Pole | None:
+    """The pole of the account's first current position (its « Mon pôle »), or None."""
     if user is None:
         return None
     position = Position.objects.current().filter(person=user).select_related("pole").order_by("order", "pk").first()
@@ -89,11 +89,7 @@ def _portfolio_pole(manager, portfolio: Portfolio) -> Pole | None:
         .order_by("order", "pk")
         .first()
     )
-    return position.pole if position else _pole_of(manager)
-
-
-def _name(user) -> str:
-    return (user.get_full_name() or user.username or user.email) if user else "personne"
+    return position.pole if position else pole_of(manager)
 
 
 def can_receive(user) -> bool:
@@ -121,83 +117,106 @@ def _portfolio_contact(*, ministry: str, themes: list[str], ministries: list[str
 
 
 def route(*, kind: str, topic: str = "", product=None, ministry: str = "", recipient=None) -> Routing:
+    """Find the portfolio that covers the request, pick the rule, apply it (with its fallbacks), explain."""
     department = Department.objects.select_related("operations_lead", "fallback_pole").first()
     themes, ministries = product_scope(product)
     contact = _portfolio_contact(ministry=ministry, themes=themes, ministries=ministries)
     portfolio = contact.portfolio if contact else None
-    details = []
-    if portfolio is not None:
-        details.append(contact.explanation)
-    if product is not None:
-        details.append(f"produit {product.name}")
-
     rule = rule_for(kind, topic, portfolio)
-    assignee = pole = None
-    why = ""
-    if rule is None:
-        why = "aucune règle de routage pour ce type de demande"
-    elif rule.target == Target.CHOSEN:
-        assignee = recipient
-        why = "personne choisie par l'auteur de la demande"
-        details = []
-    elif rule.target == Target.PERSON:
-        assignee = rule.person if can_receive(rule.person) else None
-        why = (
-            "règle de routage" if assignee is not None else f"{_name(rule.person)} ne fait plus partie de l'Incubateur"
-        )
-    elif rule.target == Target.POLE:
-        pole = rule.pole
-        assignee = pole_contact(pole)
-        if assignee is None:
-            why = f"{pole.name} n'a ni référent du guichet ni responsable"
-            pole = None
-        else:
-            why = pole.name
-            if topic:
-                why += f", sujet « {Topic(topic).label} »"
-    elif rule.target == Target.OPERATIONS_LEAD:
-        lead = department.operations_lead if department else None
-        assignee = lead if can_receive(lead) else None
-        why = "responsable des opérations" if assignee is not None else "pas de responsable des opérations"
-    elif rule.target == Target.PORTFOLIO_MANAGER:
-        if portfolio is not None and can_receive(portfolio.manager):
-            assignee = portfolio.manager
-            pole = _portfolio_pole(assignee, portfolio)
-            details = [d for d in details if d != contact.explanation]
-            why = contact.explanation
-        elif portfolio is not None:
-            why = f"le portefeuille {portfolio.label} n'a pas de responsable"
-        elif themes or ministries or ministry:
-            why = "aucun portefeuille ne couvre ce périmètre"
-        else:
-            why = "aucun périmètre indiqué"
-
+    assignee, pole, why = _apply(
+        rule,
+        topic=topic,
+        recipient=recipient,
+        department=department,
+        contact=contact,
+        perimeter=bool(themes or ministries or ministry),
+    )
     if assignee is None and rule is not None and rule.target != Target.CHOSEN:
-        # The rule's fallback pole, else the department's (when the first has nobody either).
-        for fallback in (rule.fallback_pole, department.fallback_pole if department else None):
-            if pole_contact(fallback) is not None:
-                pole = fallback
-                assignee = pole_contact(fallback)
-                why = f"{why} : {fallback.name} prend le relais"
-                break
+        assignee, pole, why = _fall_back(rule, department, pole=pole, why=why)
 
-    copied = []
-    if rule is not None and rule.copy_portfolio_manager and portfolio is not None and can_receive(portfolio.manager):
-        if portfolio.manager != assignee:
-            copied.append(portfolio.manager)
-            details.append(f"{_name(portfolio.manager)} en copie (portefeuille {portfolio.label})")
-
+    details = []
+    if rule is None or rule.target != Target.CHOSEN:
+        if portfolio is not None and not _managed(rule, portfolio):
+            details.append(contact.explanation)
+        if product is not None:
+            details.append(f"produit {product.name}")
+    copied = _copied(rule, portfolio, assignee)
+    if copied:
+        details.append(f"{portfolio.manager.display_name} en copie (portefeuille {portfolio.label})")
     if pole is None:
-        pole = _pole_of(assignee)
+        pole = pole_of(assignee)
     if ministry and portfolio is None:
         details.append(f"ministère {MINISTRIES.get(ministry, ministry)}")
-    if assignee is not None:
-        reason = f"attribuée à {_name(assignee)} : {why}"
-    else:
-        reason = f"à attribuer : {why}"
+    reason = f"attribuée à {assignee.display_name} : {why}" if assignee is not None else f"à attribuer : {why}"
     if details:
         reason += ", " + ", ".join(details)
     return Routing(assignee=assignee, pole=pole, portfolio=portfolio, reason=reason[:500], copied=copied, rule=rule)
+
+
+def _managed(rule: RoutingRule | None, portfolio: Portfolio) -> bool:
+    """The portfolio's manager receives the request: the `why` is already the portfolio's explanation."""
+    return rule is not None and rule.target == Target.PORTFOLIO_MANAGER and can_receive(portfolio.manager)
+
+
+def _apply(rule: RoutingRule | None, *, topic: str, recipient, department, contact, perimeter: bool) -> tuple:
+    """What the rule says alone: (assignee, pole, why), the assignee None when the rule finds nobody."""
+    if rule is None:
+        return None, None, "aucune règle de routage pour ce type de demande"
+    if rule.target == Target.CHOSEN:
+        return recipient, None, "personne choisie par l'auteur de la demande"
+    if rule.target == Target.PERSON:
+        if can_receive(rule.person):
+            return rule.person, None, "règle de routage"
+        name = rule.person.display_name if rule.person else "personne"
+        return None, None, f"{name} ne fait plus partie de l'Incubateur"
+    if rule.target == Target.POLE:
+        return _to_pole(rule.pole, topic)
+    if rule.target == Target.OPERATIONS_LEAD:
+        lead = department.operations_lead if department else None
+        if can_receive(lead):
+            return lead, None, "responsable des opérations"
+        return None, None, "pas de responsable des opérations"
+    if rule.target == Target.PORTFOLIO_MANAGER:
+        return _to_portfolio_manager(contact, perimeter=perimeter)
+    return None, None, ""
+
+
+def _to_pole(pole: Pole, topic: str) -> tuple:
+    assignee = pole_contact(pole)
+    if assignee is None:
+        return None, None, f"{pole.name} n'a ni référent du guichet ni responsable"
+    why = pole.name
+    if topic:
+        why += f", sujet « {Topic(topic).label} »"
+    return assignee, pole, why
+
+
+def _to_portfolio_manager(contact, *, perimeter: bool) -> tuple:
+    portfolio = contact.portfolio if contact else None
+    if portfolio is not None and can_receive(portfolio.manager):
+        return portfolio.manager, _portfolio_pole(portfolio.manager, portfolio), contact.explanation
+    if portfolio is not None:
+        return None, None, f"le portefeuille {portfolio.label} n'a pas de responsable"
+    if perimeter:
+        return None, None, "aucun portefeuille ne couvre ce périmètre"
+    return None, None, "aucun périmètre indiqué"
+
+
+def _fall_back(rule: RoutingRule, department, *, pole: Pole | None, why: str) -> tuple:
+    """The rule's fallback pole, else the department's (when the first has nobody either)."""
+    for fallback in (rule.fallback_pole, department.fallback_pole if department else None):
+        contact = pole_contact(fallback)
+        if contact is not None:
+            return contact, fallback, f"{why} : {fallback.name} prend le relais"
+    return None, pole, why
+
+
+def _copied(rule: RoutingRule | None, portfolio: Portfolio | None, assignee) -> list:
+    """The portfolio's manager, in copy when the rule says so and someone else receives the request."""
+    if rule is None or not rule.copy_portfolio_manager or portfolio is None:
+        return []
+    manager = portfolio.manager
+    return [manager] if can_receive(manager) and manager != assignee else []
 
 
 def load_default_rules() -> int:

@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
-from incubateur.core.api import ErrorOut
+from incubateur.core.api import ErrorOut, PersonOut
 from incubateur.core.ministries import MINISTRIES
 from incubateur.organisation import cache, selectors
 
@@ -15,14 +15,27 @@ router = Router(tags=["organisation"])
 
 # The schemas' names are unique in the whole API: OpenAPI lists them by name (`components.schemas`), and two
 # classes with the same name would be one entry there, describing only one of them.
-class OrganisationPersonOut(Schema):
-    username: str
-    fullname: str
+class PoleMemberOut(PersonOut):
+    """A current position, read from the `Position`: its person as `PersonOut` reads an account, its role."""
 
-
-class PoleMemberOut(OrganisationPersonOut):
     role: str
     lead: bool
+
+    @staticmethod
+    def resolve_username(position) -> str | None:
+        return PersonOut.resolve_username(position.person)
+
+    @staticmethod
+    def resolve_fullname(position) -> str:
+        return PersonOut.resolve_fullname(position.person)
+
+    @staticmethod
+    def resolve_role(position) -> str:
+        return position.title
+
+    @staticmethod
+    def resolve_lead(position) -> bool:
+        return position.is_lead
 
 
 class PoleOut(Schema):
@@ -31,10 +44,14 @@ class PoleOut(Schema):
     mission: str
     members: list[PoleMemberOut]
 
+    @staticmethod
+    def resolve_members(pole) -> list:
+        return pole.current_positions  # Pole.objects.with_current_positions()
+
 
 class PortfolioOut(Schema):
     label: str
-    manager: OrganisationPersonOut | None
+    manager: PersonOut | None
     ministries: list[str]
     themes: list[str]
 
@@ -77,7 +94,7 @@ class SearchOut(Schema):
     items: list[SearchItem]
 
 
-class ManagerOut(OrganisationPersonOut):
+class ManagerOut(PersonOut):
     email: str
 
 
@@ -85,12 +102,6 @@ class ContactOut(Schema):
     manager: ManagerOut | None
     portfolio: str | None
     explanation: str
-
-
-def _person(user) -> dict | None:
-    if user is None:
-        return None
-    return {"username": user.username or "", "fullname": user.get_full_name() or user.email}
 
 
 @router.get("", response=IncubatorOrganisationOut, auth=None, summary="L'organisation de l'Incubateur")
@@ -116,30 +127,13 @@ def _organisation_data() -> dict:
     d = selectors.directory()
     dep = d.department
     return {
-        "department": dep
-        and {
-            "name": dep.name,
-            "description": dep.description,
-            "contact_email": dep.contact_email,
-            "mattermost_channel": dep.mattermost_channel,
-        },
-        "poles": [
-            {
-                "slug": pole.slug,
-                "name": pole.name,
-                "mission": pole.mission,
-                "members": [{**_person(p.person), "role": p.title, "lead": p.is_lead} for p in pole.current_positions],
-            }
-            for pole in d.poles
-        ],
-        "portfolios": [
-            {"label": p.label, "manager": _person(p.manager), "ministries": p.ministries, "themes": p.themes}
-            for p in d.portfolios
-        ],
+        "department": dep,
+        "poles": d.poles,
+        "portfolios": d.portfolios,
         "contacts": {
             "email": dep.contact_email if dep else "",
             "mattermost_channel": dep.mattermost_channel if dep else "",
-            "channels": [{"label": c.label, "kind": c.kind, "value": c.value, "url": c.url} for c in d.contacts],
+            "channels": d.contacts,
         },
     }
 
@@ -163,9 +157,8 @@ def contact(request: HttpRequest, ministry: str = "", theme: str = ""):
     found = selectors.contact_for(
         ministries=[ministry] if ministry else [], themes=[theme.strip()[:100]] if theme.strip() else []
     )
-    manager = found.person
     return {
-        "manager": manager and {**_person(manager), "email": manager.email},
+        "manager": found.person,
         "portfolio": found.portfolio.label if found.portfolio else None,
         "explanation": found.explanation,
     }

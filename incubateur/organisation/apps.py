@@ -8,7 +8,8 @@ class OrganisationConfig(AppConfig):
 
     def ready(self):
         # Cache invalidation is the one use of signals here: every write to these tables, whoever makes it
-        # (services, admin, loader, a shell), must make the cached public views stale.
+        # (services, admin, loader, a shell), must make the cached public views stale. Models can be imported
+        # only once the app registry is ready: Django's documented place for signal wiring.
         from django.contrib.auth import get_user_model
 
         from incubateur.organisation import cache, models

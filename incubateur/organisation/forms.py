@@ -7,7 +7,7 @@ from incubateur.ui.forms import BaseForm
 
 class PersonChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
-        name = obj.get_full_name() or obj.email
+        name = obj.display_name
         return f"{name} ({obj.username})" if obj.username else name
 
 

@@ -122,6 +122,21 @@ class _Checker:
                 out.append(value.strip())
         return out
 
+    def slug(self, entry: dict, where: str, seen: set[str], duplicate: str) -> tuple[str, str]:
+        """An entry's `slug`, checked and added to `seen`; and how its problems name the entry from now on."""
+        slug = self.text(entry, "slug", where)
+        where = f"{where} ({slug})" if slug else where
+        if slug and not SLUG.match(slug):
+            self.problem(f"{where}.slug", "identifiant attendu en minuscules et tirets")
+        if slug and slug in seen:
+            self.problem(f"{where}.slug", duplicate)
+        seen.add(slug)
+        return slug, where
+
+    def known_person(self, username: str, usernames: set[str], where: str) -> None:
+        if username and username not in usernames:
+            self.problem(where, f"« {username} » n'est pas dans people")
+
     def email(self, value: str, where: str) -> None:
         try:
             validate_email(value)
@@ -146,8 +161,35 @@ class _SafeLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml whe
 
 
 def parse(text: str, path: str | Path = "organisation.yaml") -> OrganisationData:
+    """The file's data, checked; raises OrganisationFileError with every problem (in the file's order)."""
+    c = _Checker()
+    root = c.mapping(_load_yaml(text, path), "(fichier)")
+    department = _parse_department(c, root.get("department"))
+    people = _parse_people(c, root.get("people"))
+    usernames = {person.username for person in people}
+    poles = _parse_poles(c, root.get("poles"), usernames)
+    slugs = {pole.slug for pole in poles}
+    _check_department_links(c, department, slugs, usernames)
+    portfolios = _parse_portfolios(c, root.get("portfolios"), usernames)
+    contacts = _parse_contacts(c, root.get("contacts"), slugs)
+    reasons = _parse_reasons(c, root.get("reasons"))
+    commitments = _parse_commitments(c, root.get("commitments", {}))
+    if c.problems:
+        raise OrganisationFileError(path, c.problems)
+    return OrganisationData(
+        department=department,
+        contacts=contacts,
+        people=people,
+        poles=poles,
+        portfolios=portfolios,
+        reasons=reasons,
+        commitments=commitments,
+    )
+
+
+def _load_yaml(text: str, path: str | Path):
     try:
-        raw = yaml.load(text, Loader=_SafeLoader)
+        return yaml.load(text, Loader=_SafeLoader)
     except yaml.YAMLError as exc:
         if "maximum nesting depth" in str(exc):  # libyaml's own limit (the pure-Python parser recurses instead)
             raise OrganisationFileError(path, ["YAML invalide : trop de niveaux imbriqués"]) from exc
@@ -165,10 +207,10 @@ def parse(text: str, path: str | Path = "organisation.yaml") -> OrganisationData
         raise OrganisationFileError(path, ["YAML invalide : trop de niveaux imbriqués"]) from exc
     except UnicodeEncodeError as exc:  # libyaml encodes the text first: a lone surrogate cannot be
         raise OrganisationFileError(path, [f"YAML invalide : caractère illisible à la position {exc.start}"]) from exc
-    c = _Checker()
-    root = c.mapping(raw, "(fichier)")
 
-    department = c.mapping(root.get("department"), "department")
+
+def _parse_department(c: _Checker, raw) -> dict:
+    department = c.mapping(raw, "department")
     dep = {
         "name": c.text(department, "name", "department", max_length=200),
         "short_description": c.text(department, "short_description", "department", required=False),
@@ -186,10 +228,22 @@ def parse(text: str, path: str | Path = "organisation.yaml") -> OrganisationData
     for key in ("mattermost_url", "recruitment_url"):
         if dep[key]:
             c.url(dep[key], f"department.{key}")
+    return dep
 
+
+def _check_department_links(c: _Checker, dep: dict, slugs: set[str], usernames: set[str]) -> None:
+    """The department's references to the poles and people (read after them)."""
+    if dep["fallback_pole"] and dep["fallback_pole"] not in slugs:
+        c.problem("department.fallback_pole", f"« {dep['fallback_pole']} » n'est pas dans poles")
+    c.known_person(dep["operations_lead"], usernames, "department.operations_lead")
+    if "partenariats" not in slugs:
+        c.problem("poles", "le pôle « partenariats » (les responsables de portefeuille) est obligatoire")
+
+
+def _parse_people(c: _Checker, raw) -> list[PersonData]:
     people: list[PersonData] = []
     usernames: set[str] = set()
-    for i, entry in enumerate(c.seq(root.get("people"), "people")):
+    for i, entry in enumerate(c.seq(raw, "people")):
         entry = c.mapping(entry, f"people[{i}]")
         username = c.text(entry, "username", f"people[{i}]")
         where = f"people[{i}] ({username})" if username else f"people[{i}]"
@@ -209,36 +263,16 @@ def parse(text: str, path: str | Path = "organisation.yaml") -> OrganisationData
                 email=email,
             )
         )
+    return people
 
-    def known_person(username: str, where: str) -> None:
-        if username and username not in usernames:
-            c.problem(where, f"« {username} » n'est pas dans people")
 
+def _parse_poles(c: _Checker, raw, usernames: set[str]) -> list[PoleData]:
     poles: list[PoleData] = []
     slugs: set[str] = set()
-    for i, entry in enumerate(c.seq(root.get("poles"), "poles")):
+    for i, entry in enumerate(c.seq(raw, "poles")):
         entry = c.mapping(entry, f"poles[{i}]")
-        slug = c.text(entry, "slug", f"poles[{i}]")
-        where = f"poles[{i}] ({slug})" if slug else f"poles[{i}]"
-        if slug and not SLUG.match(slug):
-            c.problem(f"{where}.slug", "identifiant attendu en minuscules et tirets")
-        if slug and slug in slugs:
-            c.problem(f"{where}.slug", "ce pôle est déjà dans la liste")
-        slugs.add(slug)
-        positions = []
-        for j, pos in enumerate(c.seq(entry.get("positions"), f"{where}.positions")):
-            pos = c.mapping(pos, f"{where}.positions[{j}]")
-            person = c.text(pos, "person", f"{where}.positions[{j}]")
-            known_person(person, f"{where}.positions[{j}].person")
-            positions.append(
-                PositionData(
-                    person=person,
-                    title=c.text(pos, "title", f"{where}.positions[{j}]", max_length=200),
-                    lead=c.flag(pos, "lead", f"{where}.positions[{j}]"),
-                )
-            )
-        if sum(p.lead for p in positions) > 1:
-            c.problem(f"{where}.positions", "un pôle a au plus un responsable (lead: true)")
+        slug, where = c.slug(entry, f"poles[{i}]", slugs, "ce pôle est déjà dans la liste")
+        positions = _parse_positions(c, entry.get("positions"), where, usernames)
         poles.append(
             PoleData(
                 slug=slug,
@@ -249,26 +283,36 @@ def parse(text: str, path: str | Path = "organisation.yaml") -> OrganisationData
                 positions=positions,
             )
         )
-    if dep["fallback_pole"] and dep["fallback_pole"] not in slugs:
-        c.problem("department.fallback_pole", f"« {dep['fallback_pole']} » n'est pas dans poles")
-    known_person(dep["operations_lead"], "department.operations_lead")
-    if "partenariats" not in slugs:
-        c.problem("poles", "le pôle « partenariats » (les responsables de portefeuille) est obligatoire")
+    return poles
 
+
+def _parse_positions(c: _Checker, raw, where: str, usernames: set[str]) -> list[PositionData]:
+    positions = []
+    for j, pos in enumerate(c.seq(raw, f"{where}.positions")):
+        pos = c.mapping(pos, f"{where}.positions[{j}]")
+        person = c.text(pos, "person", f"{where}.positions[{j}]")
+        c.known_person(person, usernames, f"{where}.positions[{j}].person")
+        positions.append(
+            PositionData(
+                person=person,
+                title=c.text(pos, "title", f"{where}.positions[{j}]", max_length=200),
+                lead=c.flag(pos, "lead", f"{where}.positions[{j}]"),
+            )
+        )
+    if sum(p.lead for p in positions) > 1:
+        c.problem(f"{where}.positions", "un pôle a au plus un responsable (lead: true)")
+    return positions
+
+
+def _parse_portfolios(c: _Checker, raw, usernames: set[str]) -> list[PortfolioData]:
     portfolios: list[PortfolioData] = []
     portfolio_slugs: set[str] = set()
-    for i, entry in enumerate(c.seq(root.get("portfolios"), "portfolios")):
+    for i, entry in enumerate(c.seq(raw, "portfolios")):
         entry = c.mapping(entry, f"portfolios[{i}]")
-        slug = c.text(entry, "slug", f"portfolios[{i}]")
-        where = f"portfolios[{i}] ({slug})" if slug else f"portfolios[{i}]"
-        if slug and not SLUG.match(slug):
-            c.problem(f"{where}.slug", "identifiant attendu en minuscules et tirets")
-        if slug and slug in portfolio_slugs:
-            c.problem(f"{where}.slug", "ce portefeuille est déjà dans la liste")
-        portfolio_slugs.add(slug)
+        slug, where = c.slug(entry, f"portfolios[{i}]", portfolio_slugs, "ce portefeuille est déjà dans la liste")
         manager = c.text(entry, "manager", where, required=False) or None
         if manager:
-            known_person(manager, f"{where}.manager")
+            c.known_person(manager, usernames, f"{where}.manager")
         ministries = c.strings(entry, "ministries", where)
         for k, code in enumerate(ministries):
             if code not in MINISTRIES:
@@ -293,9 +337,12 @@ def parse(text: str, path: str | Path = "organisation.yaml") -> OrganisationData
                     f"portfolios ({p.slug}).ministries", f"« {code} » est déjà dans le portefeuille {claimed[code]}"
                 )
             claimed[code] = p.slug
+    return portfolios
 
+
+def _parse_contacts(c: _Checker, raw, slugs: set[str]) -> list[dict]:
     contacts = []
-    for i, entry in enumerate(c.seq(root.get("contacts"), "contacts")):
+    for i, entry in enumerate(c.seq(raw, "contacts")):
         entry = c.mapping(entry, f"contacts[{i}]")
         kind = c.text(entry, "kind", f"contacts[{i}]")
         value = c.text(entry, "value", f"contacts[{i}]")
@@ -312,9 +359,12 @@ def parse(text: str, path: str | Path = "organisation.yaml") -> OrganisationData
         contacts.append(
             {"label": c.text(entry, "label", f"contacts[{i}]"), "kind": kind, "value": value, "url": url, "pole": pole}
         )
+    return contacts
 
+
+def _parse_reasons(c: _Checker, raw) -> list[dict]:
     reasons = []
-    for i, entry in enumerate(c.seq(root.get("reasons"), "reasons")):
+    for i, entry in enumerate(c.seq(raw, "reasons")):
         entry = c.mapping(entry, f"reasons[{i}]")
         code = c.text(entry, "code", f"reasons[{i}]")
         if code and not SLUG.match(code):
@@ -326,8 +376,11 @@ def parse(text: str, path: str | Path = "organisation.yaml") -> OrganisationData
                 "detail": c.text(entry, "detail", f"reasons[{i}]", required=False),
             }
         )
+    return reasons
 
-    raw_commitments = c.mapping(root.get("commitments", {}), "commitments")
+
+def _parse_commitments(c: _Checker, raw) -> dict:
+    raw_commitments = c.mapping(raw, "commitments")
     commitments = {
         "intro": c.text(raw_commitments, "intro", "commitments", required=False),
         "outro": c.text(raw_commitments, "outro", "commitments", required=False),
@@ -341,18 +394,7 @@ def parse(text: str, path: str | Path = "organisation.yaml") -> OrganisationData
                 "text": c.text(entry, "text", f"commitments.items[{i}]"),
             }
         )
-
-    if c.problems:
-        raise OrganisationFileError(path, c.problems)
-    return OrganisationData(
-        department=dep,
-        contacts=contacts,
-        people=people,
-        poles=poles,
-        portfolios=portfolios,
-        reasons=reasons,
-        commitments=commitments,
-    )
+    return commitments
 
 
 def load(path: str | Path) -> OrganisationData:

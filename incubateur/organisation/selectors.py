@@ -134,7 +134,7 @@ def search(query: str, *, limit: int = 50) -> list[SearchHit]:
                 hits.append(
                     SearchHit(
                         username=person.username or "",
-                        fullname=person.get_full_name() or person.email,
+                        fullname=person.display_name,
                         role=position.title,
                         pole=pole.name,
                         pole_slug=pole.slug,

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from incubateur.core import journal
+from incubateur.core.fields import save_changed
 from incubateur.core.models import Visibility
 from incubateur.organisation.loader import OrganisationData
 from incubateur.organisation.models import (
@@ -54,12 +55,7 @@ class LoadReport:
 
 def _apply(obj, values: dict) -> bool:
     """Set the fields of `obj` that differ from `values` and save only those. True when something changed."""
-    changed = [k for k, v in values.items() if getattr(obj, k) != v]
-    for k in changed:
-        setattr(obj, k, values[k])
-    if changed:
-        obj.save(update_fields=changed)
-    return bool(changed)
+    return bool(save_changed(obj, values))
 
 
 def _count(report: LoadReport, kind: str, changed: bool) -> None:

@@ -1,4 +1,4 @@
-"""Programmes in Django's admin: for looking and mending. Calls, applications, reviews and committees change
+"""Programmes in Django's admin: for looking and mending. Calls, applications and reviews change
 through their pages (freezing, decisions within the envelope, journal, notifications), so their workflow fields
 are read-only here."""
 
@@ -7,8 +7,6 @@ from django.contrib import admin
 from incubateur.programmes.models import (
     Application,
     Call,
-    Committee,
-    DigestSent,
     EligibilityCriterion,
     Programme,
     Question,
@@ -107,22 +105,3 @@ class ReviewAdmin(admin.ModelAdmin):
     list_display = ["application", "reviewer", "submitted_at", "withdrawn"]
     list_select_related = ["application__product", "reviewer"]
     readonly_fields = ["application", "reviewer", "scores", "submitted_at"]
-
-
-@admin.register(Committee)
-class CommitteeAdmin(admin.ModelAdmin):
-    list_display = ["product", "date", "decision", "budget_granted", "next_due"]
-    list_filter = ["decision"]
-    search_fields = ["product__name"]
-    list_select_related = ["product"]
-    date_hierarchy = "date"
-    readonly_fields = ["recorded_by", "created_at"]
-
-
-@admin.register(DigestSent)
-class DigestSentAdmin(admin.ModelAdmin):
-    list_display = ["user", "week", "items", "sent_at"]
-    readonly_fields = ["user", "week", "items", "sent_at"]
-
-    def has_add_permission(self, request):
-        return False

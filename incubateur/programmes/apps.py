@@ -4,4 +4,4 @@ from django.apps import AppConfig
 class ProgrammesConfig(AppConfig):
     name = "incubateur.programmes"
     label = "programmes"
-    verbose_name = "programmes et portefeuilles"
+    verbose_name = "programmes"

@@ -1,5 +1,6 @@
-"""The Incubator's programmes (domain.md §3.3–3.8), created by `manage.py load_programmes` on a fresh database so
-staff can open calls at once. Their calls, rules and amounts are data staff enter per call: they change yearly."""
+"""The Incubator's programmes (FAST, consolidation, FINDPE, EIG défis and candidats, AIC), created by
+`manage.py load_programmes` on a fresh database so staff can open calls at once. Their calls, rules and amounts are
+data staff enter per call: they change yearly."""
 
 from incubateur.programmes.history import FAST
 from incubateur.programmes.models import Programme

@@ -11,9 +11,21 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
 from django.utils import timezone
 
 from incubateur.programmes.models import Application, ApplicationStatus, Call, Programme
+from incubateur.registry.content import (
+    Document,
+    FrontMatterError,
+    ImportRefused,
+    Problem,
+    describe,
+    dump,
+    parse,
+    read_text,
+)
+from incubateur.registry.models import Product
 
 FAST = {
     "slug": "fast",
@@ -36,15 +48,12 @@ class _Edition:
     title: str  # "" when the file has none
     name: str  # `_fasts/03-fast.md`
     path: Path
-    document: object  # frontmatter.Document
+    document: Document
 
 
 def _read_editions(folder: Path, *, problems: list) -> dict[int, _Edition]:
     """The editions described by the `*.md` files of `folder` (`_fasts/`); what cannot be read goes to `problems`.
     As the registry's import does, only regular files are read: a folder named `x.md` is skipped."""
-    from incubateur.registry.frontmatter import FrontMatterError, parse
-    from incubateur.registry.importer import Problem, describe, read_text
-
     editions: dict[int, _Edition] = {}
     if not folder.is_dir():
         return editions
@@ -98,9 +107,6 @@ def _read_editions(folder: Path, *, problems: list) -> dict[int, _Edition]:
 
 def import_fast_history(*, content: Path, by=None) -> list[str]:
     """Create or update the historical FAST calls and their laureates. Runs inside the import's transaction."""
-    from incubateur.registry.importer import ImportRefused
-    from incubateur.registry.models import Product
-
     problems = []
     editions = {
         number: edition.title or _default_title(number)
@@ -167,11 +173,6 @@ def export_fast_history(*, content: Path) -> list[str]:
     export gives the same calls. An edition already described by a file of the folder keeps it (its body and other
     keys): its `title` and `promotion` are rewritten only when they differ. An edition the products' `fast` alone
     give, under its default title, needs no file."""
-    import yaml
-
-    from incubateur.registry.frontmatter import dump
-    from incubateur.registry.models import Product
-
     calls = (
         Call.objects.filter(programme__slug=FAST["slug"], historical=True, number__isnull=False)
         .order_by("number")

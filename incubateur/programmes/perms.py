@@ -1,16 +1,15 @@
-"""Who may do what with programmes, applications, reviews, committees and boards: one function per decision.
+"""Who may do what with programmes, applications and reviews: one function per decision.
 
 Seeing an application at all is `Application.objects.for_user(user)` (404 outside it).
 """
 
-from django.conf import settings
-
-from incubateur.core.roles import is_admin, is_member, is_staff
+from incubateur.core.roles import is_member, is_staff
 from incubateur.programmes.models import ApplicantType, Application, ApplicationStatus, Call, Review
+from incubateur.registry.models import Member, Product
 
 
 def can_manage_calls(user) -> bool:
-    """Create and edit calls, instruct applications, decide, publish results, record committees."""
+    """Create and edit calls, instruct applications, decide, publish results."""
     return is_staff(user)
 
 
@@ -31,8 +30,6 @@ def is_applicant_side(user, application: Application) -> bool:
     if application.applicant_id == user.pk:
         return True
     if application.product_id and application.call.applicant_type == ApplicantType.PRODUCT:
-        from incubateur.registry.models import Product
-
         return Product.objects.with_active_member(user).filter(pk=application.product_id).exists()
     return False
 
@@ -44,8 +41,6 @@ def has_conflict(user, application: Application) -> bool:
     if application.applicant_id == user.pk:
         return True
     if application.product_id:
-        from incubateur.registry.models import Member
-
         return Member.objects.filter(user=user, missions__products=application.product_id).exists()
     return False
 
@@ -67,8 +62,6 @@ def scores_visible(user, applications) -> dict[int, bool]:
     applications = list(applications)
     if not is_staff(user) or not applications:
         return dict.fromkeys((a.pk for a in applications), False)
-    from incubateur.registry.models import Member
-
     mine = {
         review.application_id: review
         for review in Review.objects.filter(reviewer=user, application__in=[a.pk for a in applications])
@@ -103,31 +96,3 @@ def can_decide(user, application: Application) -> bool:
 def can_see_results(user, call: Call) -> bool:
     """The public results page: once published (staff preview it before)."""
     return call.results_published or call.historical or is_staff(user)
-
-
-def _current_positions(user):
-    from incubateur.organisation.models import Position
-
-    return Position.objects.current().filter(person=user).select_related("pole")
-
-
-def sees_every_board(user) -> bool:
-    """Pole leads, the direction and administrators see the boards of every portfolio."""
-    if is_admin(user):
-        return True
-    if not is_staff(user):
-        return False
-    return any(p.is_lead or p.pole.slug == settings.PROGRAMMES_DIRECTION_POLE for p in _current_positions(user))
-
-
-def can_see_board(user, manager) -> bool:
-    """A portfolio manager's board: that manager, pole leads, the direction, administrators."""
-    if not is_staff(user):
-        return False
-    return user.pk == manager.pk or sees_every_board(user)
-
-
-def manages_a_portfolio(user) -> bool:
-    from incubateur.organisation.models import Portfolio
-
-    return is_staff(user) and Portfolio.objects.filter(manager=user).exists()

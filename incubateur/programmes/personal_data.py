@@ -2,8 +2,7 @@
 
 `export(user)`: the applications the person submitted, as the applicant sees them (the public status: a decision
 stays "en comité" until the results are published; the reasons and the amount once they are theirs to read); the
-reviews they wrote; the applications they decided, the calls they created and the committees they recorded, by
-reference; the weekly digests sent to them.
+reviews they wrote; the applications they decided and the calls they created, by reference.
 """
 
 from django.db.models import Prefetch
@@ -13,8 +12,6 @@ from incubateur.programmes.models import (
     Application,
     ApplicationStatus,
     Call,
-    Committee,
-    DigestSent,
     Review,
     SelectionCriterion,
 )
@@ -73,13 +70,5 @@ def export(user) -> dict:
         "appels_crees": [
             {"reference": f"n°{c.pk}", "titre": c.title, "cree_le": c.created_at}
             for c in Call.objects.filter(created_by=user).order_by("created_at", "pk")
-        ],
-        "comites_enregistres": [
-            {"reference": f"n°{c.pk}", "date": c.date, "produit": c.product.name}
-            for c in Committee.objects.filter(recorded_by=user).select_related("product").order_by("date", "pk")
-        ],
-        "syntheses_recues": [
-            {"semaine": d.week, "elements_en_retard": d.items, "envoyee_le": d.sent_at}
-            for d in DigestSent.objects.filter(user=user).order_by("sent_at", "pk")
         ],
     }

@@ -8,15 +8,77 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
+from incubateur.core.text import euros
 from incubateur.programmes.models import EligibilityCheck, Question, QuestionType
 from incubateur.registry.enums import ACTIVE_PHASES
 
 
-def euros(amount: int | None) -> str:
-    """12 345 € (a narrow no-break space between thousands, as French typography wants)."""
-    if amount is None:
-        return "—"
-    return f"{amount:,}".replace(",", "\u202f") + "\u00a0€"
+def _text(question: Question, value) -> str:
+    text = str(value)
+    limit = 300 if question.type == QuestionType.TEXT else 20000
+    if len(text) > limit:
+        raise ValidationError(f"{len(text)} caractères : {limit} au plus.")
+    return text
+
+
+def _number(question: Question, value) -> int | float:
+    text = str(value).replace("\u202f", "").replace("\u00a0", "").replace(" ", "").replace("€", "")
+    text = text.replace(",", ".")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise ValidationError("Saisissez un nombre.") from None
+    if not number.is_finite():
+        raise ValidationError("Saisissez un nombre.")
+    if question.type == QuestionType.MONEY:
+        if number < 0 or number != number.to_integral_value():
+            raise ValidationError("Saisissez un montant en euros, sans centimes.")
+        if number > 10**12:
+            raise ValidationError("Ce montant est trop grand.")
+        return int(number)
+    if abs(number) > 10**12:
+        raise ValidationError("Ce nombre est trop grand.")
+    return int(number) if number == number.to_integral_value() else float(number)
+
+
+def _date(question: Question, value) -> str:
+    text = str(value)
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.datetime.strptime(text, pattern).date().isoformat()  # noqa: DTZ007 - a date
+        except ValueError:
+            continue
+    raise ValidationError("Saisissez une date au format JJ/MM/AAAA.")
+
+
+def _choice(question: Question, value) -> str:
+    if str(value) not in [str(c) for c in question.choices]:
+        raise ValidationError("Choisissez une des réponses proposées.")
+    return str(value)
+
+
+def _web_address(question: Question, value) -> str:
+    text = str(value)
+    if not re.match(r"^https?://", text):
+        raise ValidationError("Saisissez une adresse qui commence par https:// ou http://.")
+    try:
+        URLValidator(schemes=["http", "https"])(text)
+    except ValidationError:
+        raise ValidationError("Saisissez une adresse web valide.") from None
+    return text
+
+
+# How each type of question reads its answer: the typed value, or ValidationError with a French message.
+CLEANERS = {
+    QuestionType.TEXT: _text,
+    QuestionType.LONG_TEXT: _text,
+    QuestionType.NUMBER: _number,
+    QuestionType.MONEY: _number,
+    QuestionType.DATE: _date,
+    QuestionType.CHOICE: _choice,
+    QuestionType.URL: _web_address,
+    QuestionType.FILE_LINK: _web_address,
+}
 
 
 def clean_answer(question: Question, raw) -> object:
@@ -24,53 +86,10 @@ def clean_answer(question: Question, raw) -> object:
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
     value = raw.strip() if isinstance(raw, str) else raw
-    kind = question.type
-    if kind in (QuestionType.TEXT, QuestionType.LONG_TEXT):
-        text = str(value)
-        limit = 300 if kind == QuestionType.TEXT else 20000
-        if len(text) > limit:
-            raise ValidationError(f"{len(text)} caractères : {limit} au plus.")
-        return text
-    if kind in (QuestionType.NUMBER, QuestionType.MONEY):
-        text = str(value).replace("\u202f", "").replace("\u00a0", "").replace(" ", "").replace("€", "")
-        text = text.replace(",", ".")
-        try:
-            number = Decimal(text)
-        except InvalidOperation:
-            raise ValidationError("Saisissez un nombre.") from None
-        if not number.is_finite():
-            raise ValidationError("Saisissez un nombre.")
-        if kind == QuestionType.MONEY:
-            if number < 0 or number != number.to_integral_value():
-                raise ValidationError("Saisissez un montant en euros, sans centimes.")
-            if number > 10**12:
-                raise ValidationError("Ce montant est trop grand.")
-            return int(number)
-        if abs(number) > 10**12:
-            raise ValidationError("Ce nombre est trop grand.")
-        return int(number) if number == number.to_integral_value() else float(number)
-    if kind == QuestionType.DATE:
-        text = str(value)
-        for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
-            try:
-                return datetime.datetime.strptime(text, pattern).date().isoformat()  # noqa: DTZ007 - a date
-            except ValueError:
-                continue
-        raise ValidationError("Saisissez une date au format JJ/MM/AAAA.")
-    if kind == QuestionType.CHOICE:
-        if str(value) not in [str(c) for c in question.choices]:
-            raise ValidationError("Choisissez une des réponses proposées.")
-        return str(value)
-    if kind in (QuestionType.URL, QuestionType.FILE_LINK):
-        text = str(value)
-        if not re.match(r"^https?://", text):
-            raise ValidationError("Saisissez une adresse qui commence par https:// ou http://.")
-        try:
-            URLValidator(schemes=["http", "https"])(text)
-        except ValidationError:
-            raise ValidationError("Saisissez une adresse web valide.") from None
-        return text
-    raise ValidationError("Type de question inconnu.")
+    cleaner = CLEANERS.get(question.type)
+    if cleaner is None:
+        raise ValidationError("Type de question inconnu.")
+    return cleaner(question, value)
 
 
 def clean_answers(questions: list[Question], answers: dict, *, require: bool) -> tuple[dict, dict[str, list[str]]]:

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from incubateur.programmes import views_board, views_public, views_staff
+from incubateur.programmes.views import public as views_public
+from incubateur.programmes.views import staff as views_staff
 
 app_name = "programmes"
 
@@ -28,11 +29,4 @@ urlpatterns = [
     path("equipe/programmes/candidatures/<int:pk>/evaluation/", views_staff.review, name="review"),
     path("equipe/programmes/candidatures/<int:pk>/se-retirer/", views_staff.review_withdraw, name="review_withdraw"),
     path("equipe/programmes/candidatures/<int:pk>/decision/", views_staff.decide, name="application_decide"),
-    # Investment committees and portfolio boards
-    path("equipe/produits/<slug:ghid>/comites/", views_board.committees, name="committees"),
-    path("equipe/produits/<slug:ghid>/comites/nouveau/", views_board.committee_new, name="committee_new"),
-    path("equipe/portefeuilles/", views_board.boards, name="boards"),
-    path("equipe/portefeuilles/export.csv", views_board.boards_csv, name="boards_csv"),
-    path("equipe/portefeuilles/<str:username>/", views_board.board, name="board"),
-    path("equipe/portefeuilles/<str:username>/export.csv", views_board.board_csv, name="board_csv"),
 ]

@@ -7,6 +7,7 @@ class RegistryConfig(AppConfig):
     verbose_name = "registre de la communauté"
 
     def ready(self):
+        # Models can be imported only once the app registry is ready: Django's documented place for signal wiring.
         from incubateur.registry import cache, models
 
         cache.stamp.connect(

@@ -8,7 +8,7 @@ from incubateur.core.ministries import MINISTRY_CHOICES
 from incubateur.core.text import fold
 from incubateur.registry.enums import PhaseName
 from incubateur.registry.models import Phase, Product
-from incubateur.registry.queries import FilterChoices, ProductFilters
+from incubateur.registry.selectors.pages import FilterChoices, ProductFilters
 from incubateur.ui.forms import BaseForm
 
 URL_MAX_LENGTH = 500

@@ -184,6 +184,10 @@ class ProductQuerySet(models.QuerySet):
         )
         return self.filter(models.Exists(running))
 
+    def with_current_phase(self):
+        """Annotate `current_phase`: the name of the phase that started last (None for a product without phases)."""
+        return self.annotate(current_phase=Phase.objects.current_name())
+
 
 class Product(models.Model):
     """A product ("startup d'État", `content/_startups/<ghid>.md`)."""
@@ -271,12 +275,23 @@ class ProductIncubator(models.Model):
         return f"{self.product} — {self.incubator}"
 
 
+class PhaseQuerySet(models.QuerySet):
+    def current_name(self, product: str = "pk") -> models.Subquery:
+        """A subquery on the outer query's `product` (a product's pk): the name of its current phase, the one that
+        started last."""
+        return models.Subquery(
+            self.filter(product=models.OuterRef(product)).order_by("-start", "-pk").values("name")[:1]
+        )
+
+
 class Phase(models.Model):
     product = models.ForeignKey(Product, verbose_name="produit", on_delete=models.CASCADE, related_name="phases")
     name = models.CharField("phase", max_length=40, choices=PhaseName.choices)
     start = models.DateField("début")
     end = models.DateField("fin", null=True, blank=True)
     comment = models.TextField("commentaire", blank=True)
+
+    objects = PhaseQuerySet.as_manager()
 
     class Meta:
         verbose_name = "phase"

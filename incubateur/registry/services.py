@@ -8,19 +8,9 @@ import datetime
 from django.db import transaction
 
 from incubateur.core import journal
+from incubateur.core.fields import save_changed
 from incubateur.core.models import Visibility
 from incubateur.registry.models import Event, Member, Phase, Product
-
-
-def _apply(obj, values: dict) -> list[str]:
-    """Set the fields of `obj` that differ from `values` and save only those; returns their names."""
-    changed = [name for name, value in values.items() if getattr(obj, name) != value]
-    for name in changed:
-        setattr(obj, name, values[name])
-    if changed:
-        obj.save(update_fields=changed)
-    return changed
-
 
 # How the journal names the fields people change (in French, as the forms do).
 LABELS = {
@@ -47,6 +37,21 @@ def _labels(names: list[str], labels: dict[str, str] = LABELS) -> str:
     return ", ".join(labels.get(name, name) for name in names)
 
 
+def _update_fiche(obj, values: dict, *, by, action: str, fiche: str, key: dict, labels=LABELS) -> list[str]:
+    """Save the fields of a fiche that changed and journal them (publicly); returns their names."""
+    changed = save_changed(obj, values)
+    if changed:
+        journal.record(
+            actor=by,
+            action=action,
+            message=f"{fiche} modifiée : {_labels(changed, labels)}",
+            visibility=Visibility.PUBLIC,
+            obj=obj,
+            data={**key, "fields": changed},
+        )
+    return changed
+
+
 @transaction.atomic
 def member_update(
     *,
@@ -59,19 +64,15 @@ def member_update(
     competences: list[str],
 ) -> list[str]:
     """Change the public fields of a member's fiche. Returns the names of the fields that changed."""
-    changed = _apply(
-        member, {"role": role, "bio": bio, "link": link, "github": github, "competences": list(competences)}
+    return _update_fiche(
+        member,
+        {"role": role, "bio": bio, "link": link, "github": github, "competences": list(competences)},
+        by=by,
+        action="registry.member_updated",
+        fiche=f"Fiche de {member.fullname}",
+        key={"username": member.username},
+        labels=MEMBER_LABELS,
     )
-    if changed:
-        journal.record(
-            actor=by,
-            action="registry.member_updated",
-            message=f"Fiche de {member.fullname} modifiée : {_labels(changed, MEMBER_LABELS)}",
-            visibility=Visibility.PUBLIC,
-            obj=member,
-            data={"username": member.username, "fields": changed},
-        )
-    return changed
 
 
 @transaction.atomic
@@ -92,7 +93,7 @@ def product_update(
     techno: list[str],
 ) -> list[str]:
     """Change a product's fiche. Returns the names of the fields that changed."""
-    changed = _apply(
+    return _update_fiche(
         product,
         {
             "pitch": pitch,
@@ -107,17 +108,11 @@ def product_update(
             "usertypes": list(usertypes),
             "techno": list(techno),
         },
+        by=by,
+        action="registry.product_updated",
+        fiche=f"Fiche du produit {product.name}",
+        key={"ghid": product.ghid},
     )
-    if changed:
-        journal.record(
-            actor=by,
-            action="registry.product_updated",
-            message=f"Fiche du produit {product.name} modifiée : {_labels(changed)}",
-            visibility=Visibility.PUBLIC,
-            obj=product,
-            data={"ghid": product.ghid, "fields": changed},
-        )
-    return changed
 
 
 @transaction.atomic

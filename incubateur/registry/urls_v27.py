@@ -2,14 +2,14 @@
 
 from django.urls import path
 
-from incubateur.registry import api_v27
+from incubateur.registry.api import v27
 
 app_name = "api-v2.7"
 
 urlpatterns = [
-    path("authors.json", api_v27.authors, name="authors"),
-    path("startups.json", api_v27.startups, name="startups"),
-    path("incubators.json", api_v27.incubators, name="incubators"),
-    path("organisations.json", api_v27.organisations, name="organisations"),
-    path("sponsors.json", api_v27.sponsors, name="sponsors"),
+    path("authors.json", v27.authors, name="authors"),
+    path("startups.json", v27.startups, name="startups"),
+    path("incubators.json", v27.incubators, name="incubators"),
+    path("organisations.json", v27.organisations, name="organisations"),
+    path("sponsors.json", v27.sponsors, name="sponsors"),
 ]

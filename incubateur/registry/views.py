@@ -11,14 +11,29 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from incubateur.core.pagecache import public_page
 from incubateur.core.stamps import cached_html
-from incubateur.registry import cache, perms, queries, services
+from incubateur.registry import cache, perms, services
 from incubateur.registry.forms import MemberForm, PhaseAddForm, PhaseEndForm, ProductFilterForm, ProductForm
+from incubateur.registry.selectors import pages
 
 
 def _or_404(value):
     if value is None:
         raise Http404
     return value
+
+
+def _editable_or_404(obj, can_edit, user):
+    """The fiche to edit; a 404 when it does not exist or `user` may not edit it (the two look the same)."""
+    if obj is None or not can_edit(user, obj):
+        raise Http404
+    return obj
+
+
+def _say_saved(request, changed: list[str], saved: str) -> None:
+    if changed:
+        messages.success(request, saved)
+    else:
+        messages.info(request, "Aucun changement : la fiche est restée telle quelle.")
 
 
 # --- Products -------------------------------------------------------------------------------------------------
@@ -29,9 +44,9 @@ def _or_404(value):
 @require_safe
 def product_list(request):
     unfiltered = set(request.GET) <= {"page"}
-    form = ProductFilterForm(None if unfiltered else request.GET, choices=queries.filter_choices())
+    form = ProductFilterForm(None if unfiltered else request.GET, choices=pages.filter_choices())
     filters = form.filters()
-    page_obj = queries.products_page(filters, request.GET.get("page"))
+    page_obj = pages.products_page(filters, request.GET.get("page"))
     # The filter form with no filter applied is the same for everyone until the registry changes: its rendering
     # (long DSFR selects) is most of the page's cost, so it is rendered once per registry version.
     filters_html = ""
@@ -51,7 +66,7 @@ def product_list(request):
 @login_not_required
 @require_safe
 def product_detail(request, ghid: str):
-    page = _or_404(queries.product_page(ghid))
+    page = _or_404(pages.product_page(ghid))
     return render(
         request,
         "registry/product_detail.html",
@@ -61,25 +76,18 @@ def product_detail(request, ghid: str):
 
 @require_http_methods(["GET", "POST"])
 def product_edit(request, ghid: str):
-    product = _or_404(queries.product_for_edit(ghid))
-    if not perms.can_edit_product(request.user, product):
-        raise Http404
+    product = _editable_or_404(pages.product_for_edit(ghid), perms.can_edit_product, request.user)
     form = ProductForm(request.POST or None, initial=ProductForm.initial_for(product))
     if request.method == "POST" and form.is_valid():
         changed = services.product_update(product=product, by=request.user, **form.cleaned_data)
-        if changed:
-            messages.success(request, f"La fiche du produit « {product.name} » a été mise à jour.")
-        else:
-            messages.info(request, "Aucun changement : la fiche est restée telle quelle.")
+        _say_saved(request, changed, f"La fiche du produit « {product.name} » a été mise à jour.")
         return redirect("registry:product_detail", ghid=product.ghid)
     return render(request, "registry/product_edit.html", {"product": product, "form": form})
 
 
 @require_http_methods(["GET", "POST"])
 def product_phases(request, ghid: str):
-    product = _or_404(queries.product_for_edit(ghid))
-    if not perms.can_edit_product(request.user, product):
-        raise Http404
+    product = _editable_or_404(pages.product_for_edit(ghid), perms.can_edit_product, request.user)
     phases = list(product.phases.all())
     current = max(phases, key=lambda phase: (phase.start, phase.pk)) if phases else None
     action = request.POST.get("action") if request.method == "POST" else None
@@ -99,7 +107,7 @@ def product_phases(request, ghid: str):
         messages.success(request, f"La phase « {current.get_name_display()} » est terminée.")
         return redirect("registry:product_phases", ghid=product.ghid)
     for phase in phases:
-        phase.badge = queries.phase_badge(phase.name)
+        phase.badge = pages.phase_badge(phase.name)
     return render(
         request,
         "registry/product_phases.html",
@@ -121,14 +129,14 @@ def product_phases(request, ghid: str):
 @login_not_required
 @require_safe
 def incubator_list(request):
-    return render(request, "registry/incubator_list.html", {"incubators": queries.incubators()})
+    return render(request, "registry/incubator_list.html", {"incubators": pages.incubators()})
 
 
 @public_page(cache.stamp)
 @login_not_required
 @require_safe
 def incubator_detail(request, ghid: str):
-    page = _or_404(queries.incubator_page(ghid))
+    page = _or_404(pages.incubator_page(ghid))
     return render(request, "registry/incubator_detail.html", {"page": page, "incubator": page.incubator})
 
 
@@ -136,7 +144,7 @@ def incubator_detail(request, ghid: str):
 @login_not_required
 @require_safe
 def organisation_detail(request, ghid: str):
-    page = _or_404(queries.organisation_page(ghid))
+    page = _or_404(pages.organisation_page(ghid))
     return render(request, "registry/organisation_detail.html", {"page": page, "organisation": page.organisation})
 
 
@@ -147,7 +155,7 @@ def organisation_detail(request, ghid: str):
 @login_not_required
 @require_safe
 def member_detail(request, username: str):
-    page = _or_404(queries.member_page(username))
+    page = _or_404(pages.member_page(username))
     return render(
         request,
         "registry/member_detail.html",
@@ -157,15 +165,10 @@ def member_detail(request, username: str):
 
 @require_http_methods(["GET", "POST"])
 def member_edit(request, username: str):
-    member = _or_404(queries.member_for_edit(username))
-    if not perms.can_edit_member(request.user, member):
-        raise Http404
+    member = _editable_or_404(pages.member_for_edit(username), perms.can_edit_member, request.user)
     form = MemberForm(request.POST or None, initial=MemberForm.initial_for(member))
     if request.method == "POST" and form.is_valid():
         changed = services.member_update(member=member, by=request.user, **form.cleaned_data)
-        if changed:
-            messages.success(request, "La fiche a été mise à jour.")
-        else:
-            messages.info(request, "Aucun changement : la fiche est restée telle quelle.")
+        _say_saved(request, changed, "La fiche a été mise à jour.")
         return redirect("registry:member_detail", username=member.username)
     return render(request, "registry/member_edit.html", {"member": member, "form": form})

@@ -1,4 +1,4 @@
-"""Access-matrix rows for the programmes' API, /api/v1/programmes, /calls, /applications, /portfolios (tests/access.py
+"""Access-matrix rows for the programmes' API, /api/v1/programmes, /calls, /applications (tests/access.py
 collects them).
 
 Public reads answer everyone alike. The rest answers 401 to anonymous callers (the API is outside
@@ -42,16 +42,6 @@ def _application_pk() -> int:
     return services.application_start(call=_call(), user=UserFactory(), applicant_name="Mairie").pk
 
 
-def _board(world) -> str:
-    """The board of a portfolio manager who is none of the matrix's accounts."""
-    from tests.factories import UserFactory
-
-    portfolio = world["portfolio"]
-    portfolio.manager = UserFactory(staff=True)
-    portfolio.save()
-    return f"/api/v1/portfolios/{portfolio.manager.username}/board"
-
-
 def api(member: int, staff: int, admin: int | None = None) -> dict:
     return {ANON: 401, MEMBER: member, STAFF: staff, ADMIN: staff if admin is None else admin}
 
@@ -91,6 +81,4 @@ ROWS: list[Row] = [
         method="post",
         url=lambda w: f"/api/v1/applications/{_application_pk()}/decision",
     ),
-    # Another manager's board: that manager, pole leads, the direction and administrators only.
-    Row("api-v1:programmes_board", api(404, 404, admin=200), url=_board),
 ]

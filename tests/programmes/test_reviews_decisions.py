@@ -13,8 +13,9 @@ from django.db import OperationalError, connection
 from django.utils import timezone
 
 from incubateur.core.models import JournalEntry, Notification, Visibility
-from incubateur.programmes import perms, queries_staff, services
+from incubateur.programmes import perms, services
 from incubateur.programmes.models import Application, ApplicationStatus, Call, Review
+from incubateur.programmes.selectors import staff as queries_staff
 from tests.factories import UserFactory
 from tests.programmes.conftest import fast_call, justice_product, team_member
 from tests.registry.factories import MemberFactory, MissionFactory

@@ -13,7 +13,7 @@ from django.utils import timezone
 from freezegun import freeze_time
 
 from incubateur.core.models import JournalEntry
-from incubateur.programmes import queries_staff, services
+from incubateur.programmes import services
 from incubateur.programmes.models import (
     Application,
     ApplicationStatus,
@@ -24,6 +24,7 @@ from incubateur.programmes.models import (
     Review,
     SelectionCriterion,
 )
+from incubateur.programmes.selectors import staff as queries_staff
 from tests.factories import UserFactory
 from tests.programmes.conftest import fast_call
 from tests.programmes.test_reviews_decisions import instructed, submitted

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from incubateur.guichet.services import tick
+from incubateur.guichet.services.housekeeping import tick
 
 
 class Command(BaseCommand):

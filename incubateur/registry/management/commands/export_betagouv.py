@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from incubateur.registry import exporter
+from incubateur.registry import content
 
 
 class Command(BaseCommand):
@@ -14,7 +14,7 @@ class Command(BaseCommand):
         parser.add_argument("dir", help="dossier de destination (créé au besoin)")
 
     def handle(self, *args, dir: str, **options):
-        report = exporter.export_betagouv(path=dir)
+        report = content.export_betagouv(path=dir)
         self.stdout.write(f"Export vers {report.folder} :")
         for line in report.lines():
             self.stdout.write(f"  {line}")

@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from incubateur.registry import importer
+from incubateur.registry import content
 
 
 class _Progress:
@@ -44,8 +44,8 @@ class Command(BaseCommand):
         tty = hasattr(self.stdout, "isatty") and self.stdout.isatty()
         started = time.perf_counter()
         try:
-            report = importer.import_betagouv(path=path, strict=strict, progress=_Progress(self.stdout, tty=tty))
-        except importer.ImportRefused as exc:
+            report = content.import_betagouv(path=path, strict=strict, progress=_Progress(self.stdout, tty=tty))
+        except content.ImportRefused as exc:
             raise CommandError(exc.render()) from exc
         seconds = time.perf_counter() - started
         self.stdout.write(f"Import depuis {report.content} ({seconds:.2f} s) :")

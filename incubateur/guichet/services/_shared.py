@@ -1,0 +1,38 @@
+"""What the guichet's use cases share: the request's link and journal visibility, a moment as the e-mails write it,
+who on the requester's side is e-mailed."""
+
+import datetime
+
+from django.conf import settings
+from django.urls import reverse
+
+from incubateur.core.models import Visibility
+from incubateur.guichet import workdays
+from incubateur.guichet.models import Ticket
+from incubateur.registry.models import Member
+
+
+def ticket_link(ticket: Ticket) -> str:
+    return settings.BASE_URL + reverse("guichet:ticket", args=[ticket.pk])
+
+
+def visibility(ticket: Ticket) -> Visibility:
+    return Visibility.CONFIDENTIAL if ticket.confidential else Visibility.INTERNAL
+
+
+def local_time(moment: datetime.datetime) -> str:
+    local = moment.astimezone(workdays.PARIS)
+    return local.strftime("%d/%m/%Y à %H:%M")
+
+
+def requester_emails(ticket: Ticket, *, exclude=None) -> list[str]:
+    """The requester, and for a request owned by a team, the team's active members."""
+    emails = [ticket.requester.email]
+    if ticket.team_owned and ticket.product_id:
+        emails += [
+            m.user.email
+            for m in Member.objects.of_product(ticket.product).filter(user__isnull=False).select_related("user")
+        ]
+    if exclude is not None:
+        emails = [e for e in emails if e.lower() != exclude.email.lower()]
+    return list(dict.fromkeys(emails))

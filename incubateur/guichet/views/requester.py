@@ -1,0 +1,239 @@
+"""The requester's pages (choose a kind, the form, « Mes demandes ») and the request page with its actions (reply,
+status, reassignment, access to a confidential request). The staff pages are in `desk`, `offers` and `routing`.
+
+Every request is read through `Ticket.objects.for_user()` (404 outside it); an action the person may not take is a
+404 too (a service's `NotAllowed` included: the middleware answers it); writes go through `services`.
+"""
+
+from functools import partial
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import formats, timezone
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from incubateur.guichet import perms, services
+from incubateur.guichet.forms.requester import AssignForm, ParticipantForm, ReplyForm, StatusForm, TicketForm
+from incubateur.guichet.kinds import Kind, info
+from incubateur.guichet.models import Status, Ticket
+from incubateur.guichet.selectors import requester as selectors
+from incubateur.ui.forms import run_service
+
+
+def _when(moment) -> str:
+    """« 3 mars 2025 à 17:00 », Paris time."""
+    local = timezone.localtime(moment)
+    return f"{formats.date_format(local, 'j F Y')} à {formats.time_format(local, 'H:i')}"
+
+
+# --- Asking ------------------------------------------------------------------------------------------------------
+
+
+@require_safe
+def home(request):
+    if not perms.can_submit(request.user):
+        raise Http404
+    return render(request, "guichet/home.html", {"kinds": selectors.kind_cards()})
+
+
+def _submitted_message(ticket: Ticket) -> str:
+    due = _when(ticket.first_response_due)
+    if ticket.assignee is not None:
+        who = f"{ticket.assignee.display_name} vous répondra"
+    else:
+        who = "L'équipe de l'Incubateur l'oriente vers la bonne personne"
+    return f"Votre demande {ticket.reference} est envoyée. {who} : réponse attendue avant le {due}."
+
+
+@require_http_methods(["GET", "POST"])
+def new(request, kind: str):
+    if kind not in Kind.values or not perms.can_submit(request.user):
+        raise Http404
+    form = TicketForm(request.POST if request.method == "POST" else None, kind=kind, user=request.user)
+    if form.is_bound and form.is_valid():
+        ticket = run_service(form, lambda: services.ticket_submit(requester=request.user, **form.submission()))
+        if ticket is not None:
+            # A replay (double click, resend) lands on the request the first submission created.
+            messages.success(request, _submitted_message(ticket))
+            return redirect(ticket)
+    return render(
+        request,
+        "guichet/new.html",
+        {"form": form, "kind_label": Kind(kind).label, "kind_info": info(kind)},
+    )
+
+
+@require_safe
+def mine(request):
+    if not perms.can_submit(request.user):
+        raise Http404
+    page_obj = selectors.my_tickets_page(request.user, request.GET.get("page"))
+    return render(request, "guichet/mine.html", {"page_obj": page_obj})
+
+
+# --- The request page --------------------------------------------------------------------------------------------
+
+
+def _ticket_or_404(request, pk: int) -> Ticket:
+    ticket = selectors.ticket_for(request.user, pk)
+    if ticket is None:
+        raise Http404
+    return ticket
+
+
+def _render_ticket(request, ticket: Ticket, **bound_forms):
+    """The request page; `bound_forms` (reply, status, assign, participant) replace the blank ones to show their
+    errors next to their fields."""
+    user = request.user
+    handler = perms.can_handle(user, ticket)
+    requester_side = perms.is_requester_side(user, ticket)
+    see_reads = perms.can_see_reads(user, ticket)
+    notes = perms.can_write_internal_note(user, ticket)
+    page = selectors.ticket_page(ticket, with_notes=notes, with_reads=see_reads)
+
+    staff: list[selectors.StaffChoice] | None = None
+
+    def current_staff():
+        nonlocal staff
+        if staff is None:
+            staff = selectors.current_staff()
+        return staff
+
+    reply_form = bound_forms.get("reply")
+    if reply_form is None and perms.can_reply(user, ticket):
+        reply_form = ReplyForm(can_write_note=notes)
+    status_form = bound_forms.get("status")
+    statuses = ticket.next_statuses(handler=handler, requester=requester_side)
+    if status_form is None and statuses:
+        status_form = StatusForm(ticket=ticket, statuses=statuses, requester=requester_side and not handler)
+    assign_form = bound_forms.get("assign")
+    if assign_form is None and perms.can_reassign(user, ticket):
+        assign_form = AssignForm(ticket=ticket, staff=current_staff())
+    participant_form = bound_forms.get("participant")
+    if participant_form is None and perms.can_add_participant(user, ticket):
+        participant_form = ParticipantForm(staff=_addable(current_staff(), ticket, page.participants))
+    has_errors = any(form is not None and form.errors for form in bound_forms.values())
+    return render(
+        request,
+        "guichet/ticket.html",
+        {
+            "ticket": ticket,
+            "page": page,
+            "is_requester": ticket.requester_id == user.pk,
+            "requester_side": requester_side,
+            "handler": handler,
+            "can_see_reads": see_reads,
+            "overdue": ticket.is_overdue(),
+            "reply_form": reply_form,
+            "status_form": status_form,
+            "assign_form": assign_form,
+            "participant_form": participant_form,
+            "has_errors": has_errors,
+        },
+    )
+
+
+def _addable(staff: list[selectors.StaffChoice], ticket: Ticket, participants) -> list[selectors.StaffChoice]:
+    """Staff who may be given access to a confidential request: not its requester, not already in."""
+    inside = {ticket.requester_id, *(p.user_id for p in participants)}
+    return [choice for choice in staff if choice.user.pk not in inside]
+
+
+@require_safe
+def ticket(request, pk: int):
+    ticket = _ticket_or_404(request, pk)
+    if request.method == "GET":
+        services.ticket_read(ticket=ticket, user=request.user)
+    return _render_ticket(request, ticket)
+
+
+def _stale(request, ticket: Ticket):
+    messages.error(request, str(services.StaleTicket(ticket)))
+    return redirect(ticket)
+
+
+# The actions: the form's errors and a service's refusal (`run_service`) show the page again with the form; a
+# `NotAllowed` is a 404 (the middleware); a request changed since the page was shown goes back to it (`_stale`).
+
+
+@require_POST
+def reply(request, pk: int):
+    ticket = _ticket_or_404(request, pk)
+    if not perms.can_reply(request.user, ticket):
+        raise Http404
+    form = ReplyForm(request.POST, can_write_note=perms.can_write_internal_note(request.user, ticket))
+    if form.is_valid():
+        body, internal = form.cleaned_data["body"], form.cleaned_data.get("internal", False)
+        if run_service(
+            form, lambda: services.ticket_reply(ticket=ticket, author=request.user, body=body, internal=internal)
+        ):
+            if internal:
+                messages.success(request, "Votre note interne est ajoutée : le demandeur ne la voit pas.")
+            else:
+                messages.success(request, "Votre message est ajouté à la demande.")
+            return redirect(ticket)
+    return _render_ticket(request, ticket, reply=form)
+
+
+@require_POST
+def status(request, pk: int):
+    ticket = _ticket_or_404(request, pk)
+    handler = perms.can_handle(request.user, ticket)
+    requester_side = perms.is_requester_side(request.user, ticket)
+    if not (handler or requester_side):
+        raise Http404
+    statuses = ticket.next_statuses(handler=handler, requester=requester_side)
+    form = StatusForm(request.POST, ticket=ticket, statuses=statuses, requester=requester_side and not handler)
+    valid = form.is_valid()
+    if form.is_stale(ticket):
+        return _stale(request, ticket)
+    if valid:
+        previous = ticket.status
+        change = partial(services.ticket_status_set, ticket=ticket, actor=request.user, **form.cleaned_data)
+        if run_service(form, change):  # the form's fields are the service's: status, version
+            if previous in (Status.RESOLVED, Status.CLOSED) and ticket.status == Status.IN_PROGRESS:
+                messages.success(request, "La demande est rouverte.")
+            else:
+                messages.success(request, f"La demande est maintenant « {ticket.get_status_display().lower()} ».")
+            return redirect(ticket)
+    return _render_ticket(request, ticket, status=form)
+
+
+@require_POST
+def assign(request, pk: int):
+    ticket = _ticket_or_404(request, pk)
+    if not perms.can_reassign(request.user, ticket):
+        raise Http404
+    form = AssignForm(request.POST, ticket=ticket, staff=selectors.current_staff())
+    valid = form.is_valid()
+    if form.is_stale(ticket):
+        return _stale(request, ticket)
+    if valid:
+        change = partial(services.ticket_assign, ticket=ticket, actor=request.user, **form.cleaned_data)
+        if run_service(form, change):  # the form's fields are the service's: assignee, pole, version
+            if ticket.assignee == request.user:
+                messages.success(request, "La demande vous est attribuée.")
+            else:
+                name = ticket.assignee.display_name
+                messages.success(request, f"La demande est attribuée à {name}, qui en est informé·e.")
+            return redirect(ticket)
+    return _render_ticket(request, ticket, assign=form)
+
+
+@require_POST
+def add_participant(request, pk: int):
+    ticket = _ticket_or_404(request, pk)
+    if not perms.can_add_participant(request.user, ticket):
+        raise Http404
+    participants = list(ticket.participants.all())
+    form = ParticipantForm(request.POST, staff=_addable(selectors.current_staff(), ticket, participants))
+    if form.is_valid():
+        person = form.cleaned_data["user"]
+        if run_service(form, lambda: services.ticket_participant_add(ticket=ticket, actor=request.user, user=person)):
+            name = person.display_name
+            messages.success(
+                request, f"{name} a maintenant accès à la demande ; la personne qui l'a faite en est informée."
+            )
+            return redirect(ticket)
+    return _render_ticket(request, ticket, participant=form)

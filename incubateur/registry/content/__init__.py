@@ -1,0 +1,43 @@
+"""beta.gouv.fr's content tree, read into the registry and written back (`manage.py import_betagouv` and
+`export_betagouv`).
+
+- `import_betagouv(path=…)` is all or nothing: every file is read and checked, then the references between
+  files, before anything is written; one error and nothing is written (`ImportRefused` lists every problem).
+  Every problem (`Problem`) names its file, its line when known and its field.
+- `export_betagouv(path=…)` writes one Markdown file per row; `import(export(x))` changes nothing.
+- `parse(text)` / `dump(data, body)` read and write one Markdown file with a YAML front matter; `read_utf8`,
+  `read_text` and `describe` are the importer's helpers for other apps reading files of the same tree
+  (REGISTRY_IMPORT_HOOKS), so that their problems read as the importer's.
+"""
+
+from incubateur.registry.content.exporter import ExportReport, export_betagouv
+from incubateur.registry.content.frontmatter import Document, FrontMatterError, InvalidDate, YamlTimestamp, dump, parse
+from incubateur.registry.content.importer import import_betagouv
+from incubateur.registry.content.kinds import KIND, KINDS, Kind
+from incubateur.registry.content.problems import ImportRefused, Problem, describe
+from incubateur.registry.content.reading import check_file, read_text, read_utf8
+from incubateur.registry.content.tree import read_tree
+from incubateur.registry.content.writing import Report
+
+__all__ = [
+    "Document",
+    "ExportReport",
+    "FrontMatterError",
+    "ImportRefused",
+    "InvalidDate",
+    "KIND",
+    "KINDS",
+    "Kind",
+    "Problem",
+    "Report",
+    "YamlTimestamp",
+    "check_file",
+    "describe",
+    "dump",
+    "export_betagouv",
+    "import_betagouv",
+    "parse",
+    "read_text",
+    "read_tree",
+    "read_utf8",
+]

@@ -1,0 +1,269 @@
+"""Write the registry back as beta.gouv.fr's content tree (`manage.py export_betagouv DIR`).
+
+One Markdown file per row (`_authors/<username>.md`, `_startups/<ghid>.md`, `_incubators/`, `_organisations/`,
+`_teams/`), with the front matter beta.gouv.fr and espace-membre write: dates `YYYY-MM-DD`, references as
+`/organisations/<id>` and `/teams/<id>`, the Markdown description or bio as the body, and the `extra` keys
+written back after the modelled ones; `_fasts/` (the past FAST editions) is written by the programmes app, whose
+import hook reads it. What the importer reads from an export is what was exported: `import(export(x))` changes
+nothing.
+
+The output passes beta.gouv.fr's own checks (`ci/authors.mjs`, `ci/startups.mjs`): a member's domaine is one
+of the list, a mission ends after it starts, its products exist and are listed once; a product's phases are
+valid and unique, `phases` is always there, `incubators` is written only for a co-incubated product and holds
+the principal one.
+
+Values are written in a fixed order (modelled keys first, then `extra` keys sorted, nested tables too), so
+that an export does not depend on the database (PostgreSQL's jsonb does not keep the order of keys).
+"""
+
+import datetime
+import os
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+from incubateur.registry.content.frontmatter import YamlTimestamp, dump
+from incubateur.registry.content.kinds import BODY_KEY, KIND, KINDS
+from incubateur.registry.enums import PhaseName
+from incubateur.registry.models import (
+    Event,
+    Incubator,
+    Member,
+    Mission,
+    MissionProduct,
+    Organisation,
+    Phase,
+    Product,
+    ProductIncubator,
+    ProductSponsor,
+    Team,
+)
+
+# Texts in `extra` that were dates or times in the front matter: the importer keeps them as their `isoformat()`.
+_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}:\d{2}(?:\.\d{6})?(?:[+-]\d{2}:\d{2})?)?", re.ASCII)
+_PHASE_ORDER = {name: i for i, name in enumerate(PhaseName.values)}
+
+
+@dataclass
+class ExportReport:
+    folder: Path
+    written: Counter = field(default_factory=Counter)
+    skipped: list[str] = field(default_factory=list)  # identifiers that cannot be file names
+    more_lines: list[str] = field(default_factory=list)  # what the import hooks wrote back
+
+    def lines(self) -> list[str]:
+        out = [f"{kind.label} : {self.written[kind.name]} fichier(s)" for kind in KINDS]
+        if self.skipped:
+            out.append(f"identifiants impossibles comme noms de fichier, non exportés : {', '.join(self.skipped)}")
+        return out + self.more_lines
+
+
+def _was_timestamp(text: str) -> bool:
+    """The text is exactly what the importer keeps of a YAML date or time (and so what one reads back as). Any other
+    text, however like a date it looks (`2024-01-15T10:00:00.5`, `…-00:00`, other digits), is written as a text."""
+    if not _TIMESTAMP.fullmatch(text):
+        return False
+    try:
+        value = datetime.datetime.fromisoformat(text) if "T" in text else datetime.date.fromisoformat(text)
+    except ValueError:  # an impossible date (`2024-02-30`): read back as a text as well
+        return False
+    return value.isoformat() == text
+
+
+def _yaml_extra(value):
+    """`extra` as it was read: dates back to YAML dates, tables in a fixed order."""
+    if isinstance(value, str):
+        return YamlTimestamp(value) if _was_timestamp(value) else value
+    if isinstance(value, dict):
+        return {k: _yaml_extra(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [_yaml_extra(v) for v in value]
+    return value
+
+
+def _with_extra(front: dict, extra: dict) -> dict:
+    """The `extra` keys after the modelled ones. A modelled key left empty gives way to its `extra` value (a text
+    too long for its field, kept there by the importer)."""
+    for key in sorted(extra):
+        if key == BODY_KEY:
+            continue
+        if key not in front or front[key] in ("", None, []):
+            front[key] = _yaml_extra(extra[key])
+    return front
+
+
+def _put(front: dict, key: str, value) -> None:
+    """Optional keys are written only when they say something (`false` and `0` do)."""
+    if value not in ("", None, [], {}):
+        front[key] = value
+
+
+def folder_for(path: str | os.PathLike) -> Path:
+    """`DIR`, or `DIR/content` when DIR is a beta.gouv.fr checkout (as the importer reads it)."""
+    path = Path(path)
+    return path / "content" if (path / "content").is_dir() else path
+
+
+class _Writer:
+    def __init__(self, folder: Path, report: ExportReport):
+        self.folder = folder
+        self.report = report
+
+    def write(self, kind: str, ident: str, front: dict, body: str) -> None:
+        if not ident or "/" in ident or "\\" in ident or "\0" in ident or ident.startswith("."):
+            self.report.skipped.append(f"{KIND[kind].folder}/{ident}")
+            return
+        path = self.folder / KIND[kind].folder / f"{ident}.md"
+        with open(path, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(dump(front, body))
+        self.report.written[kind] += 1
+
+
+def export_betagouv(*, path: str | os.PathLike) -> ExportReport:
+    """Write every organisation, incubator, product, member and team under `path` (files are replaced)."""
+    folder = folder_for(path)
+    for kind in KINDS:
+        (folder / kind.folder).mkdir(parents=True, exist_ok=True)
+    report = ExportReport(folder=folder)
+    w = _Writer(folder, report)
+
+    for ghid, name, acronym, domaine, type_, extra in Organisation.objects.order_by("ghid").values_list(
+        "ghid", "name", "acronym", "domaine_ministeriel", "type", "extra"
+    ):
+        front = {"name": name, "acronym": acronym, "domaine_ministeriel": domaine, "type": type_}
+        w.write("organisations", ghid, _with_extra(front, extra), extra.get(BODY_KEY, ""))
+
+    for row in Incubator.objects.order_by("ghid").values(
+        "ghid",
+        "title",
+        "short_description",
+        "description",
+        "owner__ghid",
+        "contact",
+        "address",
+        "website",
+        "github",
+        "logo",
+        "highlighted_products",
+        "extra",
+    ):
+        front = {"title": row["title"]}
+        _put(front, "short_description", row["short_description"])
+        front["owner"] = f"/organisations/{row['owner__ghid']}" if row["owner__ghid"] else ""
+        _put(front, "logo", row["logo"])
+        for key in ("contact", "address", "website", "github"):
+            front[key] = row[key]
+        _put(front, "highlighted_startups", row["highlighted_products"])
+        w.write("incubators", row["ghid"], _with_extra(front, row["extra"]), row["description"])
+
+    _export_products(w)
+    _export_members(w)
+
+    for ghid, name, mission, incubator, extra in Team.objects.order_by("ghid").values_list(
+        "ghid", "name", "mission", "incubator__ghid", "extra"
+    ):
+        front = {"name": name, "mission": mission, "incubator": incubator}
+        w.write("teams", ghid, _with_extra(front, extra), extra.get(BODY_KEY, ""))
+
+    # What other apps derive from the tree at import (REGISTRY_IMPORT_HOOKS) they write back (REGISTRY_EXPORT_HOOKS;
+    # the programmes app: `_fasts/`, the past FAST editions, whose titles are nowhere else).
+    for hook in settings.REGISTRY_EXPORT_HOOKS:
+        report.more_lines += import_string(hook)(content=folder)
+    return report
+
+
+def _export_products(w: _Writer) -> None:
+    sponsors = defaultdict(list)
+    for product_id, ghid in ProductSponsor.objects.order_by("order", "organisation__ghid").values_list(
+        "product_id", "organisation__ghid"
+    ):
+        sponsors[product_id].append(f"/organisations/{ghid}")
+    incubators = defaultdict(list)
+    principal = {}
+    for product_id, ghid, is_principal in ProductIncubator.objects.order_by("order", "incubator__ghid").values_list(
+        "product_id", "incubator__ghid", "is_principal"
+    ):
+        incubators[product_id].append(ghid)
+        if is_principal:
+            principal[product_id] = ghid
+    phases = defaultdict(list)
+    for product_id, name, start, end, comment in Phase.objects.values_list(
+        "product_id", "name", "start", "end", "comment"
+    ):
+        phase = {"name": name, "start": start}
+        _put(phase, "end", end)
+        _put(phase, "comment", comment)
+        phases[product_id].append(phase)
+    events = defaultdict(list)
+    for product_id, name, date, comment in Event.objects.order_by("order", "date").values_list(
+        "product_id", "name", "date", "comment"
+    ):
+        event = {"name": name, "date": date}
+        _put(event, "comment", comment)
+        events[product_id].append(event)
+
+    for p in Product.objects.order_by("ghid").values():
+        pk = p["id"]
+        front = {"title": p["name"], "mission": p["pitch"]}
+        links = incubators.get(pk, [])
+        _put(front, "incubator", principal.get(pk) or (links[0] if links else ""))
+        if len(links) > 1:
+            front["incubators"] = links
+        _put(front, "sponsors", sponsors.get(pk))
+        front["contact"] = p["contact"]
+        _put(front, "contact_dinum", p["contact_dinum"])
+        _put(front, "contact_incubator", p["contact_incubator"])
+        front["link"] = p["link"]
+        _put(front, "repository", p["repository"])
+        _put(front, "stats", p["stats"])
+        for key in ("stats_url", "budget_url", "impact_url", "dashlord_url", "accessibility_status"):
+            _put(front, key, p[key])
+        _put(front, "analyse_risques", p["analyse_risques"])
+        _put(front, "analyse_risques_url", p["analyse_risques_url"])
+        _put(front, "mon_service_securise", p["mon_service_securise"])
+        for key in ("techno", "usertypes", "thematiques"):
+            _put(front, key, p[key])
+        fast = {}
+        _put(fast, "promotion", p["fast_promotion"])
+        _put(fast, "montant", p["fast_amount"])
+        _put(front, "fast", fast)
+        _put(front, "redirect_from", p["redirect_from"])
+        # `phases` is always written: beta.gouv.fr's check reads its length.
+        front["phases"] = sorted(phases.get(pk, []), key=lambda ph: (ph["start"], _PHASE_ORDER.get(ph["name"], 99)))
+        _put(front, "events", events.get(pk))
+        w.write("products", p["ghid"], _with_extra(front, p["extra"]), p["description"])
+
+
+def _export_members(w: _Writer) -> None:
+    teams = defaultdict(list)
+    for member_id, ghid in Member.teams.through.objects.order_by("team__ghid").values_list("member_id", "team__ghid"):
+        teams[member_id].append(f"/teams/{ghid}")
+    products = defaultdict(list)
+    for mission_id, ghid in MissionProduct.objects.order_by("order", "product__ghid").values_list(
+        "mission_id", "product__ghid"
+    ):
+        products[mission_id].append(ghid)
+    missions = defaultdict(list)
+    for pk, member_id, start, end, status, employer in Mission.objects.order_by("order", "start", "pk").values_list(
+        "pk", "member_id", "start", "end", "status", "employer"
+    ):
+        mission = {"start": start}
+        _put(mission, "end", end)
+        _put(mission, "status", status)
+        _put(mission, "employer", employer)
+        _put(mission, "startups", products.get(pk))
+        missions[member_id].append(mission)
+
+    for m in Member.objects.order_by("username").values():
+        pk = m["id"]
+        front = {"fullname": m["fullname"], "role": m["role"], "domaine": m["domaine"]}
+        for key in ("link", "avatar", "github", "competences"):
+            _put(front, key, m[key])
+        _put(front, "memberType", m["member_type"])
+        front["missions"] = missions.get(pk, [])
+        _put(front, "teams", teams.get(pk))
+        w.write("members", m["username"], _with_extra(front, m["extra"]), m["bio"])

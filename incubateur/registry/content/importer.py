@@ -1,0 +1,67 @@
+"""Import the beta.gouv.fr content tree into the registry (`manage.py import_betagouv PATH`).
+
+Two stages, so that nothing is written unless everything can be:
+
+1. `tree.read_tree(content)` reads every file once (libyaml), checks its fields, then the references between files
+   (sponsors, incubators, products of a mission, teams…). Nothing is written. Every problem is collected with
+   its file, its line when known and its field:
+   - an **error** refuses the whole import: invalid YAML, a required field missing, an impossible date, an end
+     not after its start, a value outside a closed list (phase, domaine…), a value of the wrong type, a text or
+     an identifier (the file's name) too long for its column;
+   - a **warning** imports the file as well as can be: a file without `.md`, a reference to nothing (dropped,
+     or kept as written where the model keeps text), a duplicate list entry (kept once), a front-matter key
+     the registry does not know (kept in `extra`, written back by the export).
+2. `import_betagouv(...)` writes it in one transaction (`writing`): upserts by identifier (`ghid`, a member's
+   username), comparing with the rows read in memory (JSON as the database gives it back: jsonb turns `1e+300`
+   into an int), bulk writes only; then one `cache.bump()` (bulk writes fire no signals) and one internal
+   journal row.
+   Rows that are not in the tree are left as they are.
+
+Normalisation (so that `import(export(x))` changes nothing): text fields are stripped of surrounding
+whitespace (`link: 'https://… '` is stored without its trailing space); Markdown bodies are kept as written
+(a blank body is empty); lists keep their order; dates in `extra` are kept as ISO text.
+"""
+
+import os
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.module_loading import import_string
+
+from incubateur.core import journal
+from incubateur.core.models import Visibility
+from incubateur.registry.content.kinds import KINDS
+from incubateur.registry.content.problems import ImportRefused
+from incubateur.registry.content.tree import Progress, read_tree
+from incubateur.registry.content.writing import Report, write
+
+
+def import_betagouv(
+    *, path: str | os.PathLike, strict: bool = False, by=None, progress: Progress | None = None
+) -> Report:
+    """Read the tree at `path` and write it in one transaction; raises ImportRefused (nothing written)."""
+    tree = read_tree(path, progress=progress)
+    if tree.errors or (strict and tree.warnings):
+        raise ImportRefused(tree.problems, strict=strict)
+    report = Report(content=tree.content, files=tree.files, warnings=sorted(tree.warnings, key=lambda p: p.sort_key))
+    with transaction.atomic():
+        write(tree, report, progress)
+        # Other apps derive their own history from the same tree, in the same transaction (all or nothing):
+        # REGISTRY_IMPORT_HOOKS names them (the programmes app: past FAST editions and their laureates).
+        for hook in settings.REGISTRY_IMPORT_HOOKS:
+            report.more_lines += import_string(hook)(content=tree.content, by=by)
+        totals = ", ".join(
+            f"{report.created[k.name] + report.updated[k.name] + report.unchanged[k.name]} {k.label}" for k in KINDS
+        )
+        journal.record(
+            actor=by,
+            action="registry.import_betagouv",
+            message=(
+                f"Import de beta.gouv.fr ({totals}) : {sum(report.created.values())} créé(s), "
+                f"{sum(report.updated.values())} modifié(s), {sum(report.unchanged.values())} inchangé(s), "
+                f"{len(report.warnings)} avertissement(s)"
+            ),
+            visibility=Visibility.INTERNAL,
+            data=report.summary(),
+        )
+    return report
