@@ -30,7 +30,14 @@ class ParisJSONRenderer(JSONRenderer):
     encoder_class = ParisJSONEncoder
 
 
-api = NinjaAPI(
+class Api(NinjaAPI):
+    def get_openapi_operation_id(self, operation) -> str:
+        # The same ids since each app's api.py became a package: `incubateur_guichet_api_request_list`.
+        module = operation.view_func.__module__.removesuffix(".endpoints")
+        return f"{module}_{operation.view_func.__name__}".replace(".", "_")
+
+
+api = Api(
     title="API de l'Incubateur de services numériques",
     version="1",
     description="Données publiques de l'Incubateur de services numériques (DINUM). Les dates et heures sont en "
@@ -78,6 +85,7 @@ api.add_router("/organisation", "incubateur.organisation.api.router")
 api.add_router("", "incubateur.registry.api.router")
 api.add_router("", "incubateur.guichet.api.router")
 api.add_router("", "incubateur.programmes.api.router")
+api.add_router("", "incubateur.portfolios.api.router")
 
 
 def _open(patterns):

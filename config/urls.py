@@ -16,10 +16,10 @@ urlpatterns = [
     path("", include("incubateur.registry.urls")),
     path("", include("incubateur.guichet.urls")),
     path("", include("incubateur.programmes.urls")),
+    path("", include("incubateur.portfolios.urls")),
     path("api/v2.7/", include("incubateur.registry.urls_v27")),
     path("api/v1/", api_urls()),
     path("healthz", core_views.healthz, name="healthz"),
-    path("_perf/hello", core_views.hello, name="perf_hello"),
     path("admin/", admin.site.urls),
 ]
 

@@ -11,3 +11,10 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return re.sub(r"\s+", " ", stripped).strip().casefold()
+
+
+def euros(amount: int | None) -> str:
+    """12 345 € (a narrow no-break space between thousands, as French typography wants); "—" for None."""
+    if amount is None:
+        return "—"
+    return f"{amount:,}".replace(",", "\u202f") + "\u00a0€"

@@ -24,6 +24,7 @@ from incubateur.registry.content import (
     dump,
     parse,
     read_text,
+    read_utf8,
 )
 from incubateur.registry.models import Product
 
@@ -62,16 +63,13 @@ def _read_editions(folder: Path, *, problems: list) -> dict[int, _Edition]:
         if path.name.startswith(".") or not path.is_file():
             continue
         name = f"_fasts/{path.name}"
+        text = read_utf8(path, name, problems)
+        if text is None:
+            continue
         try:
-            document = parse(path.read_bytes().decode("utf-8"))
+            document = parse(text)
         except FrontMatterError as exc:
             problems.append(Problem(name, exc.message, line=exc.line))
-            continue
-        except UnicodeDecodeError as exc:
-            problems.append(Problem(name, f"fichier illisible : pas en UTF-8 (octet {exc.start})"))
-            continue
-        except OSError as exc:
-            problems.append(Problem(name, f"fichier illisible : {exc.strerror or exc}"))
             continue
         before = len(problems)
         title = read_text(name, document, "title", problems, max_length=max_title)
