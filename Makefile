@@ -14,7 +14,7 @@ MANAGE := $(VENV_PY) manage.py
 help:
 	@echo "make run    — installe, migre, charge l'organisation et lance le site et le worker sur http://127.0.0.1:$(PORT)/"
 	@echo "make test   — toute la suite : qualité, SQLite, PostgreSQL jetable, puis Chromium"
-	@echo "make bench  — mesures de performance (ratios face à une vue nue)"
+	@echo "make bench  — mesures de performance (ratios face à une vue nue) → docs/performance.md"
 
 $(CURDIR)/.tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -52,7 +52,7 @@ fix: install
 	.venv/bin/ruff format .
 
 bench: install
-	$(VENV_PY) scripts/bench.py
+	$(VENV_PY) -m bench
 
 clean:
 	rm -rf var/bench var/static .tools

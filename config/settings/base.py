@@ -53,7 +53,7 @@ INSTALLED_APPS = [
     "incubateur.registry",
     "incubateur.guichet",
     "incubateur.programmes",
-    "incubateur.synthetic",
+    "incubateur.portfolios",
 ]
 
 MIDDLEWARE = [
@@ -203,7 +203,7 @@ NOTIFICATION_BACKOFF_CAP = 3600  # seconds
 NOTIFICATION_CLAIM_TIMEOUT = 5 * 60
 WORKER_HOUSEKEEPING_INTERVAL = 30  # seconds
 # Run by each worker's housekeeping thread at every beat (each must be idempotent and cheap when idle).
-WORKER_HOUSEKEEPING_HOOKS = ["incubateur.guichet.services.tick"]
+WORKER_HOUSEKEEPING_HOOKS = ["incubateur.guichet.services.housekeeping.tick"]
 
 # Run inside the transaction of `import_betagouv`, after the registry is written: each returns report lines.
 REGISTRY_IMPORT_HOOKS: list[str] = ["incubateur.programmes.history.import_fast_history"]
@@ -211,7 +211,7 @@ REGISTRY_IMPORT_HOOKS: list[str] = ["incubateur.programmes.history.import_fast_h
 # folder) and returns report lines.
 REGISTRY_EXPORT_HOOKS: list[str] = ["incubateur.programmes.history.export_fast_history"]
 
-# Programmes and portfolio boards (domain.md §3.1–3.2).
+# Programmes and portfolio boards: when a committee is due, and how long a product usually stays in a phase.
 PROGRAMMES_COMMITTEE_INTERVAL_MONTHS = 6  # a comité d'investissement at least every 6 months
 PROGRAMMES_COMMITTEE_PROVISIONAL_MONTHS = 2  # after a provisional decision
 # Time in a phase beyond which the board shows it (months).
@@ -259,13 +259,14 @@ LOGGING = {
 }
 
 
-# Personal data (#7). Each app answers for its own tables: `export_person` gathers what these hooks return about one
+# Personal data. Each app answers for its own tables: `export_person` gathers what these hooks return about one
 # person, `purge` runs the purge hooks (anonymise what the retention periods below have made unnecessary).
 PERSONAL_DATA_EXPORT_HOOKS = [
     "incubateur.accounts.personal_data.export",
     "incubateur.registry.personal_data.export",
     "incubateur.guichet.personal_data.export",
     "incubateur.programmes.personal_data.export",
+    "incubateur.portfolios.personal_data.export",
 ]
 PERSONAL_DATA_PURGE_HOOKS = [
     "incubateur.guichet.personal_data.purge",

@@ -3,8 +3,9 @@
 import os
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import STORAGES, env_bool
+from config.settings.base import INSTALLED_APPS, STORAGES, env_bool
 
+INSTALLED_APPS = [*INSTALLED_APPS, "incubateur.synthetic"]  # tooling: seed_synthetic, never in production
 DEBUG = env_bool("DEBUG", True)
 SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-insecure-key-do-not-use-in-production"
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}

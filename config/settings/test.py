@@ -1,8 +1,9 @@
 """Tests: real database (SQLite in memory, or PostgreSQL from DATABASE_URL), real task backend, strict templates."""
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import DATABASES, STORAGES, TEMPLATES
+from config.settings.base import DATABASES, INSTALLED_APPS, STORAGES, TEMPLATES
 
+INSTALLED_APPS = [*INSTALLED_APPS, "incubateur.synthetic"]  # tooling: seed_synthetic, never in production
 DEBUG = False
 SECRET_KEY = "test-only-key-" + "x" * 50
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

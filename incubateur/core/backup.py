@@ -101,28 +101,27 @@ def concrete_models():
     return models
 
 
-def database_counts(using: str = "default") -> dict[str, int]:
-    """Rows per model in the configured database (tables not created yet are left out)."""
-    connection = connections[using]
-    with connection.cursor() as cursor:
-        existing = set(connection.introspection.table_names(cursor))
-        counts = {}
-        for model in concrete_models():
-            table = model._meta.db_table
-            if table in existing:
-                cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")
-                counts[model._meta.label_lower] = cursor.fetchone()[0]
-    return counts
-
-
-def _sqlite_file_counts(db: sqlite3.Connection) -> dict[str, int]:
-    existing = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+def _counts(cursor, existing: set[str]) -> dict[str, int]:
+    """Rows per model whose table exists (a DB-API cursor: Django's or sqlite3's)."""
     counts = {}
     for model in concrete_models():
         table = model._meta.db_table
         if table in existing:
-            counts[model._meta.label_lower] = db.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0]
+            cursor.execute(f'SELECT COUNT(*) FROM "{table}"')  # Django's table names: no quote inside
+            counts[model._meta.label_lower] = cursor.fetchone()[0]
     return counts
+
+
+def database_counts(using: str = "default") -> dict[str, int]:
+    """Rows per model in the configured database (tables not created yet are left out)."""
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        return _counts(cursor, set(connection.introspection.table_names(cursor)))
+
+
+def _sqlite_file_counts(db: sqlite3.Connection) -> dict[str, int]:
+    existing = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    return _counts(db.cursor(), existing)
 
 
 def holds_data(counts: dict[str, int]) -> bool:

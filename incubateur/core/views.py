@@ -35,12 +35,6 @@ def healthz(request):
     return JsonResponse(payload)
 
 
-@login_not_required
-def hello(request):
-    """The benchmark floor: the same middleware stack, no template, no query."""
-    return HttpResponse("ok", content_type="text/plain")
-
-
 # --- Error pages ---------------------------------------------------------------------------------
 
 

@@ -51,16 +51,17 @@ from incubateur.guichet import workdays
 from incubateur.guichet.kinds import KIND_INFO, Kind, Topic
 from incubateur.guichet.models import Channel, Message, Offer, OfferStatus, Participant, Read, Status, Ticket
 from incubateur.guichet.routing import route
-from incubateur.organisation.models import Portfolio
+from incubateur.organisation import cache as organisation_cache
+from incubateur.organisation.models import Portfolio, Position
 from incubateur.organisation.selectors import match_portfolio
+from incubateur.portfolios.models import Committee, CommitteeDecision
+from incubateur.portfolios.services import next_committee_due
 from incubateur.programmes import rules as programme_rules
 from incubateur.programmes.models import (
     ApplicantType,
     Application,
     ApplicationStatus,
     Call,
-    Committee,
-    CommitteeDecision,
     EligibilityCheck,
     EligibilityCriterion,
     Programme,
@@ -68,7 +69,7 @@ from incubateur.programmes.models import (
     Review,
     SelectionCriterion,
 )
-from incubateur.programmes.services import next_committee_due
+from incubateur.registry import cache as registry_cache
 from incubateur.registry.enums import ACTIVE_PHASES, EventName, MemberType, MissionStatus, PhaseName
 from incubateur.registry.models import (
     Event,
@@ -199,11 +200,29 @@ def delete() -> dict[str, int]:
 
 
 def _bump_stamps() -> None:
-    from incubateur.organisation import cache as organisation_cache
-    from incubateur.registry import cache as registry_cache
-
     registry_cache.bump()
     organisation_cache.bump()
+
+
+FORCED_STATUS = {"new": Status.NEW, "closed": Status.CLOSED, "in-progress": Status.IN_PROGRESS}
+
+
+def _status(rng: random.Random, *, recent: bool, forced: str | None, answered_at: datetime.datetime | None) -> str:
+    """The status of a request: `forced` (a request every scale has), else drawn by its age and whether it was
+    answered; never closed when recent (closed 14 days after being resolved: not yet)."""
+    if forced in FORCED_STATUS:
+        status = FORCED_STATUS[forced]
+    elif answered_at is not None:
+        status = rng.choices([Status.IN_PROGRESS, Status.RESOLVED, Status.CLOSED], weights=[3, 1, 6])[0]
+    elif recent:
+        status = rng.choices([Status.NEW, Status.IN_PROGRESS, Status.WAITING, Status.RESOLVED], weights=[4, 3, 1, 2])[
+            0
+        ]
+    else:
+        status = rng.choices([Status.CLOSED, Status.IN_PROGRESS, Status.WAITING, Status.NEW], weights=[82, 8, 5, 5])[0]
+    if status == Status.CLOSED and recent:
+        status = Status.RESOLVED
+    return status
 
 
 def _bulk(model, rows: list, report: Report | None = None, label: str = "") -> list:
@@ -684,8 +703,6 @@ class _Seeder:
 
     def _pole_of(self, user_pk: int) -> int | None:
         if not hasattr(self, "_poles"):
-            from incubateur.organisation.models import Position
-
             self._poles: dict[int, int] = {}
             for position in Position.objects.current().order_by("-order", "-pk"):
                 self._poles[position.person_id] = position.pole_id  # the first by (order, pk) wins
@@ -784,25 +801,9 @@ class _Seeder:
         """Status, dates and thread of a request created at `created`: what its people and the housekeeping
         (reminders, escalation, closing after GUICHET_AUTOCLOSE_DAYS) would have written by now."""
         now = self.now
-        recent = now - created < datetime.timedelta(days=10)
-        if forced == "new":
-            status = Status.NEW
-        elif forced == "closed":
-            status = Status.CLOSED
-        elif forced == "in-progress":
-            status = Status.IN_PROGRESS
-        elif answered_at is not None:
-            status = rng.choices([Status.IN_PROGRESS, Status.RESOLVED, Status.CLOSED], weights=[3, 1, 6])[0]
-        elif recent:
-            status = rng.choices(
-                [Status.NEW, Status.IN_PROGRESS, Status.WAITING, Status.RESOLVED], weights=[4, 3, 1, 2]
-            )[0]
-        else:
-            status = rng.choices(
-                [Status.CLOSED, Status.IN_PROGRESS, Status.WAITING, Status.NEW], weights=[82, 8, 5, 5]
-            )[0]
-        if status == Status.CLOSED and recent:
-            status = Status.RESOLVED  # closed 14 days after being resolved: not yet
+        status = _status(
+            rng, recent=now - created < datetime.timedelta(days=10), forced=forced, answered_at=answered_at
+        )
         due = workdays.first_response_due(created)
         events: list[tuple[datetime.datetime, str]] = []  # (when, "staff" | "requester" | "note")
         first = resolved = closed = None
@@ -833,14 +834,7 @@ class _Seeder:
             events.append((created + (end - created) * rng.uniform(0.05, 0.95), "note"))
         events.sort(key=lambda event: event[0])
 
-        remind = max(created, due - datetime.timedelta(minutes=120))
-        unanswered_until = first or now
-        reminder = remind if remind <= now and unanswered_until > remind else None
-        escalated = None
-        if not confidential and due <= now and unanswered_until > due:
-            escalated = min(now, due + datetime.timedelta(minutes=rng.randint(1, 30)))
-            if first is not None and escalated > first:
-                escalated = None
+        reminder, escalated = self._housekeeping(rng, created, due, first, confidential=confidential)
         version = 1 + {Status.NEW: 0, Status.IN_PROGRESS: 1, Status.WAITING: 2, Status.RESOLVED: 2}.get(status, 3)
         return {
             "fields": {
@@ -856,6 +850,28 @@ class _Seeder:
             "events": events,
             "reads": rng.randint(1, 3),
         }
+
+    def _housekeeping(
+        self,
+        rng: random.Random,
+        created: datetime.datetime,
+        due: datetime.datetime,
+        first: datetime.datetime | None,
+        *,
+        confidential: bool,
+    ) -> tuple[datetime.datetime | None, datetime.datetime | None]:
+        """When `tick()` would have reminded the assignee and told the pole lead (never for a confidential request)
+        about a request created at `created`, first answered at `first` (None: not yet)."""
+        now = self.now
+        remind = max(created, due - datetime.timedelta(minutes=120))
+        unanswered_until = first or now
+        reminder = remind if remind <= now and unanswered_until > remind else None
+        escalated = None
+        if not confidential and due <= now and unanswered_until > due:
+            escalated = min(now, due + datetime.timedelta(minutes=rng.randint(1, 30)))
+            if first is not None and escalated > first:
+                escalated = None
+        return reminder, escalated
 
     def _write_requests(self, plans: list[dict], offers: list, ticket_type, offer_type) -> None:
         rng = self.thread_rng

@@ -14,6 +14,9 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from incubateur.guichet.models import RoutingRule
+from incubateur.organisation.models import Department
+from incubateur.programmes.models import Programme
 from incubateur.synthetic import generator
 
 
@@ -63,10 +66,6 @@ class Command(BaseCommand):
         return generator.seed(scale=scale, seed=seed)
 
     def _prerequisites(self) -> None:
-        from incubateur.guichet.models import RoutingRule
-        from incubateur.organisation.models import Department
-        from incubateur.programmes.models import Programme
-
         for command, missing in (
             ("load_organisation", lambda: not Department.objects.exists()),
             ("load_routing", lambda: not RoutingRule.objects.exists()),
