@@ -47,7 +47,6 @@ ROWS: list[Row] = [
     Row("public:privacy", everyone(200)),
     Row("public:sitemap", everyone(200)),
     Row("healthz", everyone(200)),
-    Row("perf_hello", everyone(200)),
     # accounts
     Row("accounts:login", {ANON: 200, MEMBER: 302, STAFF: 302, ADMIN: 302}),
     Row("accounts:login_sent", everyone(200)),
@@ -99,8 +98,9 @@ def _collect() -> None:
     from tests.guichet import access_api as guichet_api
     from tests.guichet import access_desk as guichet_desk
     from tests.guichet import access_pages as guichet_pages
+    from tests.portfolios import access_api as portfolios_api
+    from tests.portfolios import access_board as portfolios_board
     from tests.programmes import access_api as programmes_api
-    from tests.programmes import access_board as programmes_board
     from tests.programmes import access_public as programmes_public
     from tests.programmes import access_staff as programmes_staff
     from tests.registry import access_api, access_pages
@@ -112,8 +112,9 @@ def _collect() -> None:
     ROWS.extend(guichet_api.ROWS)
     ROWS.extend(programmes_public.ROWS)
     ROWS.extend(programmes_staff.ROWS)
-    ROWS.extend(programmes_board.ROWS)
     ROWS.extend(programmes_api.ROWS)
+    ROWS.extend(portfolios_board.ROWS)
+    ROWS.extend(portfolios_api.ROWS)
 
 
 _collect()

@@ -1,12 +1,9 @@
 import socket
-from dataclasses import dataclass, field
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 
 import pytest
-from aiosmtpd.controller import Controller
 
-from tests.utils import free_port
+from tests.organisation.helpers import load_organisation
+from tests.utils import SMTPServer, free_port
 
 
 def pytest_collection_modifyitems(config, items):
@@ -14,6 +11,16 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "browser" not in item.keywords and item.get_closest_marker("django_db") is None:
             item.add_marker(pytest.mark.django_db)
+
+
+# --- The organisation -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def organisation() -> None:
+    """The tests' fictional organisation (tests/fixtures/organisation.yaml) and the default routing table, loaded
+    as `make run` loads the real ones."""
+    load_organisation(routing=True)
 
 
 # --- No outbound network: only loopback ----------------------------------------------------------
@@ -37,41 +44,6 @@ def _block_outbound_network():
 
 
 # --- A real SMTP server --------------------------------------------------------------------------
-
-
-@dataclass
-class SMTPRecorder:
-    """aiosmtpd handler that keeps what it receives, or refuses it with a given reply."""
-
-    messages: list[EmailMessage] = field(default_factory=list)
-    reply: str | None = None  # e.g. "421 Service not available": refuse every message
-
-    async def handle_DATA(self, server, session, envelope):
-        if self.reply:
-            return self.reply
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-        return "250 Message accepted for delivery"
-
-
-class SMTPServer:
-    def __init__(self, port: int | None = None):
-        self.port = port or free_port()
-        self.handler = SMTPRecorder()
-        self.controller = None
-
-    @property
-    def messages(self) -> list[EmailMessage]:
-        return self.handler.messages
-
-    def start(self):
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-        return self
-
-    def stop(self):
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
 
 
 @pytest.fixture

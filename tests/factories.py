@@ -21,5 +21,6 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 def person(username: str):
-    """A person of data/organisation.yaml, once loaded (e.g. "paul.burgun", manager of the Justice portfolio)."""
+    """A person of the tests' organisation (tests/fixtures/organisation.yaml), once loaded (e.g. "pierre.boussole",
+    manager of the Justice portfolio)."""
     return User.objects.get(username=username)

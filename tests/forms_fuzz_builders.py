@@ -12,26 +12,28 @@ import copy
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from io import StringIO
 from typing import Any
 
 from django import forms
-from django.core.management import call_command
 from django.utils import timezone
 
 from incubateur.accounts.admin import UserChangeForm, UserCreationForm
 from incubateur.accounts.forms import LoginForm
 from incubateur.accounts.models import User
-from incubateur.guichet import forms as guichet_forms
-from incubateur.guichet import forms_desk
-from incubateur.guichet import queries as guichet_queries
 from incubateur.guichet import services as guichet
+from incubateur.guichet.forms import desk as forms_desk
+from incubateur.guichet.forms import offers as offer_forms
+from incubateur.guichet.forms import requester as guichet_forms
+from incubateur.guichet.forms import routing as routing_forms
 from incubateur.guichet.kinds import Kind
 from incubateur.guichet.models import RoutingRule, Status, Ticket
+from incubateur.guichet.selectors import requester as guichet_queries
 from incubateur.organisation import forms as organisation_forms
 from incubateur.organisation.models import Pole, Portfolio
-from incubateur.programmes import forms_board, forms_public, forms_staff
+from incubateur.portfolios import forms as forms_board
 from incubateur.programmes import services as programmes
+from incubateur.programmes.forms import public as forms_public
+from incubateur.programmes.forms import staff as forms_staff
 from incubateur.programmes.models import (
     ApplicantType,
     Application,
@@ -42,10 +44,11 @@ from incubateur.programmes.models import (
     QuestionType,
 )
 from incubateur.registry import forms as registry_forms
-from incubateur.registry import queries as registry_queries
 from incubateur.registry.models import Phase, Product
+from incubateur.registry.selectors import pages as registry_pages
 from tests.factories import UserFactory, person
-from tests.programmes.conftest import fast_call, justice_product
+from tests.organisation.helpers import justice_product, load_organisation
+from tests.programmes.factories import fast_call
 from tests.registry.factories import team_member
 
 Data = Any  # a QueryDict, or None for an unbound form
@@ -69,7 +72,7 @@ class World:
     product: Product
     member: User  # in the product's active team
     outsider: User  # a community member in no team
-    staff: User  # paul.burgun, manager of the Justice portfolio
+    staff: User  # pierre.boussole, manager of the Justice portfolio
     admin: User
     current_phase: Phase
     ended_phase: Phase
@@ -82,8 +85,7 @@ class World:
 
 
 def make_world() -> World:
-    call_command("load_organisation", stdout=StringIO())
-    call_command("load_routing", stdout=StringIO())
+    load_organisation(routing=True)
     product = justice_product(repository="https://github.com/betagouv/justice")
     member = team_member(product, username="camille.membre")
     ended_phase = Phase.objects.create(
@@ -114,7 +116,7 @@ def make_world() -> World:
         product=product,
         member=member,
         outsider=UserFactory(username="alex.exterieur"),
-        staff=person("paul.burgun"),
+        staff=person("pierre.boussole"),
         admin=UserFactory(username="admin.site", admin=True),
         current_phase=product.phases.get(end=None),
         ended_phase=ended_phase,
@@ -223,7 +225,7 @@ def product_filter_form(w: World) -> list[Variant]:
     return [
         Variant(
             "filters",
-            lambda data: registry_forms.ProductFilterForm(data, choices=registry_queries.filter_choices()),
+            lambda data: registry_forms.ProductFilterForm(data, choices=registry_pages.filter_choices()),
             use=lambda form: form.filters(),
             valid=[{"q": "justice", "phase": "construction", "ministere": "justice"}],
         )
@@ -435,7 +437,7 @@ def offer_form(w: World) -> list[Variant]:
     return [
         Variant(
             "offer",
-            forms_desk.OfferForm,
+            offer_forms.OfferForm,
             hints={"product": [w.product.ghid, "inconnu"]},
             valid=[{"product": w.product.ghid, "topic": "Design", "message": "Un coup de main ?"}],
         )
@@ -450,7 +452,7 @@ def routing_rule_form(w: World) -> list[Variant]:
     return [
         Variant(
             "new",
-            forms_desk.RoutingRuleForm,
+            routing_forms.RoutingRuleForm,
             valid=[
                 {"kind": "autre", "portfolio": str(portfolio.pk), "target": "pole", "pole": str(pole.pk)},
                 {"kind": "autre", "portfolio": str(portfolio.pk), "target": "personne", "person": str(w.staff.pk)},
@@ -459,7 +461,7 @@ def routing_rule_form(w: World) -> list[Variant]:
         Variant(
             "edit",
             # A fresh instance each time: a ModelForm's validation writes the posted values on it.
-            lambda data: forms_desk.RoutingRuleForm(data, instance=RoutingRule.objects.get(pk=rule.pk)),
+            lambda data: routing_forms.RoutingRuleForm(data, instance=RoutingRule.objects.get(pk=rule.pk)),
             valid=[
                 {
                     "kind": rule.kind,
@@ -690,12 +692,12 @@ BUILDERS: dict[type[forms.BaseForm], Callable[[World], list[Variant]]] = {
     guichet_forms.ParticipantForm: participant_form,
     forms_desk.DeskFilterForm: desk_filter_form,
     forms_desk.OnBehalfForm: on_behalf_form,
-    forms_desk.OfferFilterForm: lambda w: [
-        Variant("offers", forms_desk.OfferFilterForm, use=lambda form: form.status(), valid=[{"statut": "proposee"}])
+    offer_forms.OfferFilterForm: lambda w: [
+        Variant("offers", offer_forms.OfferFilterForm, use=lambda form: form.status(), valid=[{"statut": "proposee"}])
     ],
-    forms_desk.OfferForm: offer_form,
-    forms_desk.OfferDeclineForm: plain(forms_desk.OfferDeclineForm, {"reason": "Pas maintenant"}),
-    forms_desk.RoutingRuleForm: routing_rule_form,
+    offer_forms.OfferForm: offer_form,
+    offer_forms.OfferDeclineForm: plain(offer_forms.OfferDeclineForm, {"reason": "Pas maintenant"}),
+    routing_forms.RoutingRuleForm: routing_rule_form,
     # programmes
     forms_board.CommitteeForm: committee_form,
     forms_public.ProductApplyForm: product_apply_form,

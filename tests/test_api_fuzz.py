@@ -6,7 +6,7 @@ handler in the test's transaction with the caller's bearer token. Every answer m
 the operation documents; the content type and body schema it documents; a 4xx for invalid input; no 2xx without
 credentials where the schema requires them.
 
-The data: the real organisation and routing table, a few registry rows, a request, an offer of help, an open call
+The data: the tests' organisation and the routing table, a few registry rows, a request, an offer of help, an open call
 with an application and a past one with its results. A path parameter is the generated value or, for about half
 of the values, one that exists: the 200s are exercised, not only the 404s.
 
@@ -17,12 +17,10 @@ One test per operation and role, e.g. `test_api_conforms_to_its_schema[GET /api/
 
 import datetime
 import zlib
-from io import StringIO
 
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
-from django.core.management import call_command
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, transaction
 from django.utils import timezone
@@ -35,7 +33,8 @@ from incubateur.programmes import services as programmes
 from incubateur.programmes.models import Application, ApplicationStatus, Call, Programme
 from incubateur.registry.models import Phase
 from tests.factories import UserFactory, person
-from tests.programmes.conftest import fast_call, justice_product
+from tests.organisation.helpers import justice_product, load_organisation
+from tests.programmes.factories import fast_call
 from tests.registry.factories import IncubatorFactory, MemberFactory, MissionFactory, OrganisationFactory, team_member
 
 SCHEMA_URL = "/api/v1/openapi.json"
@@ -81,11 +80,10 @@ def world(django_db_setup, django_db_blocker):
 
 
 def _world() -> dict:
-    call_command("load_organisation", stdout=StringIO())
-    call_command("load_routing", stdout=StringIO())
+    load_organisation(routing=True)
     product = justice_product(repository="https://github.com/betagouv/justice")
     member = team_member(product, username="camille.membre")
-    staff = person("paul.burgun")  # manager of the Justice portfolio
+    staff = person("pierre.boussole")  # manager of the Justice portfolio
     admin = UserFactory(username="admin.site", admin=True)
 
     # Registry

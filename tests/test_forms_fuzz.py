@@ -41,7 +41,7 @@ from tests.forms_fuzz_builders import BUILDERS, make_world
 # Bases that are never shown as such: only their subclasses are.
 ABSTRACT_FORMS = {
     "incubateur.ui.forms.BaseForm",  # the project's base (DSFR rendering)
-    "incubateur.guichet.forms.VersionedForm",  # the version field of StatusForm and AssignForm
+    "incubateur.guichet.forms.requester.VersionedForm",  # the version field of StatusForm and AssignForm
 }
 
 EXPLORE = int(os.environ.get("FORMS_FUZZ_EXAMPLES", "0"))
@@ -368,7 +368,7 @@ REGRESSIONS: dict[str, list[tuple[str, dict[str, list[str]]]]] = {
     ],
     # SQLite: the model's check constraint (closes after it opens) is validated with a query whose parameters are
     # converted to UTC: 01/01/0001 00:00 in Paris is before year 1 in UTC (OverflowError: date value out of range).
-    "incubateur.programmes.forms_staff.CallForm": [
+    "incubateur.programmes.forms.staff.CallForm": [
         ("new", {"opens_at": ["01/01/0001"], "closes_at": ["2000-01-01T00:00"]}),
     ],
 }

@@ -10,20 +10,18 @@ import sys
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
 from django.db import connection
 
 from incubateur.accounts.api_auth import api_token_issue
 from incubateur.core.models import Notification
 from incubateur.guichet.models import Ticket
-from tests.conftest import SMTPServer
 from tests.factories import UserFactory
-from tests.utils import free_port
+from tests.organisation.helpers import load_organisation
+from tests.utils import SMTPServer, free_port
 
 pytestmark = [
     pytest.mark.skipif(
@@ -88,8 +86,7 @@ def _submit(port: int, token: str, n: int) -> int:
 
 
 def test_two_servers_and_two_workers_lose_nothing_and_send_nothing_twice(tmp_path):
-    call_command("load_organisation", stdout=StringIO())
-    call_command("load_routing", stdout=StringIO())
+    load_organisation(routing=True)
     requesters = [UserFactory(username=f"membre{n}.charge") for n in range(20)]
     tokens = [api_token_issue(user=user)[1] for user in requesters]
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd: ten lines per message otherwise

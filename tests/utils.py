@@ -1,9 +1,13 @@
 """Test helpers shared by every app's tests."""
 
 import socket
+from dataclasses import dataclass, field
 from datetime import datetime
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
 
+from aiosmtpd.controller import Controller
 from django.utils import timezone
 from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult, get_date_max
@@ -56,3 +60,41 @@ def later(**kwargs) -> datetime:
 
 # The real beta.gouv.fr sample, read in place: `../shared` beside the checkout (as on every machine and in CI).
 SAMPLE = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "betagouv-content-sample"
+
+
+# --- A real SMTP server --------------------------------------------------------------------------
+
+
+@dataclass
+class SMTPRecorder:
+    """aiosmtpd handler that keeps what it receives, or refuses it with a given reply."""
+
+    messages: list[EmailMessage] = field(default_factory=list)
+    reply: str | None = None  # e.g. "421 Service not available": refuse every message
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.reply:
+            return self.reply
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 Message accepted for delivery"
+
+
+class SMTPServer:
+    def __init__(self, port: int | None = None):
+        self.port = port or free_port()
+        self.handler = SMTPRecorder()
+        self.controller = None
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        return self.handler.messages
+
+    def start(self):
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+        return self
+
+    def stop(self):
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None

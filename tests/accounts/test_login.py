@@ -23,19 +23,19 @@ def link_from(message) -> str:
 
 
 @pytest.fixture
-def paul():
-    return UserFactory(email="paul.burgun@beta.gouv.fr", first_name="Paul", last_name="Burgun")
+def pierre():
+    return UserFactory(email="pierre.boussole@beta.gouv.fr", first_name="Pierre", last_name="Boussole")
 
 
-def test_the_answer_is_the_same_for_known_and_unknown_addresses(client, paul, smtp_server):
-    known = request_link(client, "paul.burgun@beta.gouv.fr")
+def test_the_answer_is_the_same_for_known_and_unknown_addresses(client, pierre, smtp_server):
+    known = request_link(client, "pierre.boussole@beta.gouv.fr")
     unknown = request_link(client, "personne@beta.gouv.fr")
     assert known.status_code == unknown.status_code == 302
     assert known["Location"] == unknown["Location"] == "/connexion/envoye/"
     page = client.get("/connexion/envoye/").content.decode()
     assert "Si un compte existe pour l'adresse" in page
     run_tasks()
-    assert [m["To"] for m in smtp_server.messages] == ["paul.burgun@beta.gouv.fr"]
+    assert [m["To"] for m in smtp_server.messages] == ["pierre.boussole@beta.gouv.fr"]
 
 
 def test_invalid_address_gets_an_error_next_to_the_field(client):
@@ -46,8 +46,8 @@ def test_invalid_address_gets_an_error_next_to_the_field(client):
     assert 'aria-describedby="id_email-desc-error"' in html or "fr-input-group--error" in html
 
 
-def test_full_login_journey_with_a_single_use_link(client, paul, smtp_server):
-    request_link(client, "Paul.Burgun@Beta.gouv.fr ")  # case and spaces do not matter
+def test_full_login_journey_with_a_single_use_link(client, pierre, smtp_server):
+    request_link(client, "Pierre.Boussole@Beta.gouv.fr ")  # case and spaces do not matter
     run_tasks()
     [message] = smtp_server.messages
     assert message["Subject"].strip() == "Votre lien de connexion à l'Incubateur de services numériques"
@@ -64,9 +64,9 @@ def test_full_login_journey_with_a_single_use_link(client, paul, smtp_server):
     response = client.post(path)
     assert response.status_code == 302
     assert response["Location"] == "/mon-compte/"
-    assert client.session[SESSION_KEY] == str(paul.pk)
+    assert client.session[SESSION_KEY] == str(pierre.pk)
     account = client.get("/mon-compte/").content.decode()
-    assert "paul.burgun@beta.gouv.fr" in account
+    assert "pierre.boussole@beta.gouv.fr" in account
     assert "Membre de la communauté" in account
 
     # Used once: a second use, from any browser, is refused.
@@ -81,8 +81,8 @@ def test_full_login_journey_with_a_single_use_link(client, paul, smtp_server):
     assert actions == ["accounts.login_link_sent", "accounts.login", "accounts.logout"]
 
 
-def test_only_the_hash_of_the_link_is_stored(client, paul, smtp_server):
-    request_link(client, paul.email)
+def test_only_the_hash_of_the_link_is_stored(client, pierre, smtp_server):
+    request_link(client, pierre.email)
     run_tasks()
     secret = link_from(smtp_server.messages[0]).split("/")[-2]
     token = LoginToken.objects.get()
@@ -92,8 +92,8 @@ def test_only_the_hash_of_the_link_is_stored(client, paul, smtp_server):
     assert secret not in Notification.objects.get().body
 
 
-def test_the_link_expires_after_15_minutes(client, paul, smtp_server):
-    request_link(client, paul.email)
+def test_the_link_expires_after_15_minutes(client, pierre, smtp_server):
+    request_link(client, pierre.email)
     run_tasks()
     path = link_from(smtp_server.messages[0])
     token = LoginToken.objects.get()
@@ -104,24 +104,24 @@ def test_the_link_expires_after_15_minutes(client, paul, smtp_server):
     assert SESSION_KEY not in client.session
 
 
-def test_an_inactive_account_cannot_log_in(client, paul, smtp_server):
-    request_link(client, paul.email)
+def test_an_inactive_account_cannot_log_in(client, pierre, smtp_server):
+    request_link(client, pierre.email)
     run_tasks()
-    User.objects.filter(pk=paul.pk).update(is_active=False)
+    User.objects.filter(pk=pierre.pk).update(is_active=False)
     assert client.post(link_from(smtp_server.messages[0])).status_code == 410
     # and gets no link at all
-    request_link(client, paul.email)
+    request_link(client, pierre.email)
     run_tasks()
     assert len(smtp_server.messages) == 1
 
 
-def test_a_forged_link_is_refused(client, paul):
+def test_a_forged_link_is_refused(client, pierre):
     assert client.post("/connexion/lien/" + "A" * 43 + "/").status_code == 410
 
 
-def test_the_link_works_until_its_15th_minute_on_a_frozen_clock(client, paul, smtp_server):
+def test_the_link_works_until_its_15th_minute_on_a_frozen_clock(client, pierre, smtp_server):
     with freeze_time("2026-11-30 09:00:00") as clock:
-        request_link(client, paul.email)
+        request_link(client, pierre.email)
         run_tasks()
         path = link_from(smtp_server.messages[0])
         clock.tick(timedelta(minutes=14, seconds=59))
@@ -131,7 +131,7 @@ def test_the_link_works_until_its_15th_minute_on_a_frozen_clock(client, paul, sm
         assert client.post(path).status_code == 410
         assert SESSION_KEY not in client.session
 
-    request_link(client, paul.email)  # a new link, used in time, logs in once
+    request_link(client, pierre.email)  # a new link, used in time, logs in once
     run_tasks()
     fresh = link_from(smtp_server.messages[1])
     assert client.post(fresh)["Location"] == "/mon-compte/"
@@ -141,10 +141,10 @@ def test_the_link_works_until_its_15th_minute_on_a_frozen_clock(client, paul, sm
 
 # The clock is frozen: the limit counts in fixed windows, and a real clock could cross one in the middle of a test.
 @freeze_time("2026-11-30 09:00:00")
-def test_rate_limit_per_address(client, paul, settings):
+def test_rate_limit_per_address(client, pierre, settings):
     settings.LOGIN_RATE_LIMIT_PER_EMAIL = (3, 900)
     for _ in range(5):
-        assert request_link(client, paul.email)["Location"] == "/connexion/envoye/"
+        assert request_link(client, pierre.email)["Location"] == "/connexion/envoye/"
     assert LoginToken.objects.count() == 3
 
 
@@ -160,42 +160,42 @@ def test_rate_limit_per_ip(client, settings):
     assert LoginToken.objects.count() == 5
 
 
-def test_a_rate_limit_resets_when_its_window_ends(client, paul, settings):
+def test_a_rate_limit_resets_when_its_window_ends(client, pierre, settings):
     settings.LOGIN_RATE_LIMIT_PER_EMAIL = (2, 900)
     with freeze_time("2026-11-30 09:00:00") as clock:  # the start of a 15-minute window
         for _ in range(3):
-            request_link(client, paul.email)
+            request_link(client, pierre.email)
         assert LoginToken.objects.count() == 2
         clock.tick(timedelta(minutes=14, seconds=59))
-        request_link(client, paul.email)
+        request_link(client, pierre.email)
         assert LoginToken.objects.count() == 2  # still the same window
         clock.tick(timedelta(seconds=1))
-        request_link(client, paul.email)
+        request_link(client, pierre.email)
         assert LoginToken.objects.count() == 3  # a new window: a new link
 
 
-def test_login_returns_to_the_page_asked_for(client, paul, smtp_server):
+def test_login_returns_to_the_page_asked_for(client, pierre, smtp_server):
     response = client.get("/equipe/journal/")
     assert response["Location"] == "/connexion/?next=/equipe/journal/"
-    client.post("/connexion/?next=/equipe/journal/", {"email": paul.email, "next": "/equipe/journal/"})
+    client.post("/connexion/?next=/equipe/journal/", {"email": pierre.email, "next": "/equipe/journal/"})
     run_tasks()
     assert client.post(link_from(smtp_server.messages[0]))["Location"] == "/equipe/journal/"
 
 
-def test_login_ignores_a_next_to_another_site(client, paul, smtp_server):
-    client.post("/connexion/", {"email": paul.email, "next": "https://evil.example.org/"})
+def test_login_ignores_a_next_to_another_site(client, pierre, smtp_server):
+    client.post("/connexion/", {"email": pierre.email, "next": "https://evil.example.org/"})
     run_tasks()
     assert client.post(link_from(smtp_server.messages[0]))["Location"] == "/mon-compte/"
 
 
-def test_logout_needs_a_post(client, paul):
-    client.force_login(paul)
+def test_logout_needs_a_post(client, pierre):
+    client.force_login(pierre)
     assert client.get("/deconnexion/").status_code == 405
     assert SESSION_KEY in client.session
 
 
-def test_a_logged_in_user_visiting_the_login_page_goes_to_their_account(client, paul):
-    client.force_login(paul)
+def test_a_logged_in_user_visiting_the_login_page_goes_to_their_account(client, pierre):
+    client.force_login(pierre)
     assert client.get("/connexion/")["Location"] == "/mon-compte/"
 
 

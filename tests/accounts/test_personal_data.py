@@ -22,11 +22,11 @@ from incubateur.core.models import JournalEntry, Notification, NotificationStatu
 from incubateur.guichet import services
 from incubateur.guichet.models import Message, Read, Ticket
 from incubateur.organisation.models import Pole, Position
+from incubateur.portfolios.models import Committee
 from incubateur.programmes.models import (
     Application,
     ApplicationStatus,
     Call,
-    Committee,
     Programme,
     Review,
     SelectionCriterion,
@@ -39,13 +39,6 @@ SECRET_BODY = "Corps-SECRET-a0c4"
 SECRET_REPLY = "Reponse-SECRET-77b2"
 SECRET_NOTE = "Note-SECRET-3e9f"
 SECRETS = (SECRET_SUBJECT, SECRET_BODY, SECRET_REPLY, SECRET_NOTE)
-
-
-@pytest.fixture
-def organisation():
-    """The real organisation and the default routing table, loaded as `make run` does."""
-    call_command("load_organisation", stdout=StringIO())
-    call_command("load_routing", stdout=StringIO())
 
 
 @pytest.fixture
@@ -77,10 +70,10 @@ def strings(value) -> list[str]:
 
 @pytest.fixture
 def confidential(justice_product):
-    """A confidential `mal-etre` request by A (a product's team member) to B (Maël Inizan, staff), with a read by B,
+    """A confidential `mal-etre` request by A (a product's team member) to B (Gaël Ivoire, staff), with a read by B,
     B's reply, B's internal note and A's answer. C is other staff, D an administrator: neither has any part in it."""
     a = team_member(justice_product, username="camille.requerante")
-    b = person("mael.inizan")
+    b = person("gael.ivoire")
     ticket = services.ticket_submit(
         requester=a, kind="mal-etre", subject=SECRET_SUBJECT, body=SECRET_BODY, recipient=b
     )
@@ -89,14 +82,14 @@ def confidential(justice_product):
     services.ticket_reply(ticket=ticket, author=b, body=SECRET_NOTE, internal=True)
     services.ticket_reply(ticket=ticket, author=a, body="Merci de votre réponse")
     return SimpleNamespace(
-        a=a, b=b, c=person("arnaud.robin"), d=UserFactory(username="admin.site", admin=True), ticket=ticket
+        a=a, b=b, c=person("antoine.rivage"), d=UserFactory(username="admin.site", admin=True), ticket=ticket
     )
 
 
 def test_the_requester_exports_their_confidential_request_with_what_they_may_read(confidential, tmp_path):
     data, text = export_of("camille.requerante", tmp_path)
 
-    assert set(data) == {"accounts", "registry", "guichet", "programmes"}
+    assert set(data) == {"accounts", "registry", "guichet", "programmes", "portfolios"}
     assert data["accounts"]["compte"]["identifiant"] == "camille.requerante"
     assert data["registry"]["fiche"]["identifiant"] == "camille.requerante"
     assert [m["produits"] for m in data["registry"]["missions"]] == [["Justice pour tous"]]
@@ -106,8 +99,8 @@ def test_the_requester_exports_their_confidential_request_with_what_they_may_rea
     # The replies they read on the page; never the handler's internal note.
     assert [m["message"] for m in request["messages"]] == [SECRET_REPLY, "Merci de votre réponse"]
     assert SECRET_NOTE not in text
-    assert request["personnes_ayant_acces"] == ["Maël Inizan"]
-    assert [r["par"] for r in request["consultations"]] == ["Maël Inizan"]
+    assert request["personnes_ayant_acces"] == ["Gaël Ivoire"]
+    assert [r["par"] for r in request["consultations"]] == ["Gaël Ivoire"]
     # The confidential journal rows of their own request come with it; the accounts' journal has none.
     actions = [e["action"] for e in data["guichet"]["journal_de_mes_demandes_confidentielles"]]
     assert actions == ["guichet.ticket_submitted", "guichet.reply_added"]
@@ -115,9 +108,9 @@ def test_the_requester_exports_their_confidential_request_with_what_they_may_rea
 
 
 def test_the_recipient_exports_the_reference_and_dates_only(confidential, tmp_path):
-    data, text = export_of("mael.inizan@beta.gouv.fr", tmp_path)
+    data, text = export_of("gael.ivoire@beta.gouv.fr", tmp_path)
 
-    assert data["accounts"]["compte"]["identifiant"] == "mael.inizan"
+    assert data["accounts"]["compte"]["identifiant"] == "gael.ivoire"
     assert not [s for s in SECRETS if s in text]
     assert data["guichet"]["demandes"] == []
     [handled] = data["guichet"]["demandes_traitees"]
@@ -130,7 +123,7 @@ def test_the_recipient_exports_the_reference_and_dates_only(confidential, tmp_pa
     assert not [e for e in data["accounts"]["journal"] if confidential.ticket.reference in e["message"]]
 
 
-@pytest.mark.parametrize("who", ["arnaud.robin", "admin.site"])
+@pytest.mark.parametrize("who", ["antoine.rivage", "admin.site"])
 def test_a_third_person_exports_nothing_of_it(confidential, tmp_path, who):
     data, text = export_of(who, tmp_path)
 
@@ -187,14 +180,16 @@ def test_applications_reviews_committees_and_offers(confidential, justice_produc
         application=application,
         reviewer=b,
         scores={str(criterion.pk): 4},
-        comment="Commentaire de Maël",
+        comment="Commentaire de Gaël",
         submitted_at=now,
     )
     committee = Committee.objects.create(
         product=justice_product, date=now.date(), decision="poursuite", recorded_by=b, comment="Comité-interne"
     )
-    paul = person("paul.burgun")
-    offer = services.offer_propose(offered_by=paul, product=justice_product, topic="Aide juridique", message="Je peux")
+    pierre = person("pierre.boussole")
+    offer = services.offer_propose(
+        offered_by=pierre, product=justice_product, topic="Aide juridique", message="Je peux"
+    )
     accepted = services.offer_accept(offer=offer, member_user=a)
 
     mine, _ = export_of("camille.requerante", tmp_path)
@@ -208,19 +203,19 @@ def test_applications_reviews_committees_and_offers(confidential, justice_produc
     assert [(o["role"], o["sujet"]) for o in mine["guichet"]["offres_d_aide"]] == [("décidée", "Aide juridique")]
     assert accepted.reference in [d["reference"] for d in mine["guichet"]["demandes"]]
 
-    theirs, text = export_of("mael.inizan", tmp_path)
+    theirs, text = export_of("gael.ivoire", tmp_path)
     [review] = theirs["programmes"]["evaluations"]
     assert (review["candidature"], review["notes"], review["commentaire"]) == (
         f"n°{application.pk}",
         {"Impact": 4},
-        "Commentaire de Maël",
+        "Commentaire de Gaël",
     )
-    assert theirs["programmes"]["comites_enregistres"][0]["reference"] == f"n°{committee.pk}"
+    assert theirs["portfolios"]["comites_enregistres"][0]["reference"] == f"n°{committee.pk}"
     assert theirs["programmes"]["candidatures_decidees"][0]["reference"] == f"n°{application.pk}"
     assert [c["titre"] for c in theirs["programmes"]["appels_crees"]] == ["FAST 18"]
     assert "Réponse de Camille" not in text and "Comité-interne" not in text
 
-    offered, _ = export_of("paul.burgun", tmp_path)
+    offered, _ = export_of("pierre.boussole", tmp_path)
     assert [(o["role"], o["message"]) for o in offered["guichet"]["offres_d_aide"]] == [("proposée", "Je peux")]
     assert [d["reference"] for d in offered["guichet"]["demandes_traitees"]] == [accepted.reference]
 
@@ -271,7 +266,7 @@ def state(ticket) -> tuple:
 
 def test_purge_anonymises_confidential_requests_closed_long_enough_ago(clock, justice_product):
     a = team_member(justice_product, username="camille.requerante")
-    b = person("mael.inizan")
+    b = person("gael.ivoire")
 
     def confidential(subject: str):
         ticket = services.ticket_submit(requester=a, kind="mal-etre", subject=subject, body=SECRET_BODY, recipient=b)

@@ -3,14 +3,13 @@ a confidential request read by the chosen person only, an offer of help accepted
 (WCAG 2.1 A and AA) plus the Content-Security-Policy on every page type of the guichet, with forms re-rendered
 with their errors, empty and non-empty lists.
 
-The real organisation and routing table are loaded as `make run` does, so the routing is the production one."""
+The tests' organisation (tests/fixtures/organisation.yaml) and the default routing table are loaded as `make run`
+loads the real ones, so the routing is the production one."""
 
 import datetime
 import re
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
@@ -18,8 +17,9 @@ from incubateur.guichet import services
 from incubateur.guichet.kinds import Kind
 from incubateur.guichet.models import Offer, OfferStatus, RoutingRule, Ticket
 from tests.browser.helpers import check_page, log_in
-from tests.guichet.conftest import person, team_member
-from tests.registry.factories import OrganisationFactory, ProductFactory
+from tests.factories import person
+from tests.organisation.helpers import justice_product, load_organisation
+from tests.registry.factories import team_member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -27,11 +27,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def justice(transactional_db) -> dict:
     """The organisation and the routing table, a product sponsored by the Justice ministry and its team."""
-    call_command("load_organisation", stdout=StringIO())
-    call_command("load_routing", stdout=StringIO())
-    sponsor = OrganisationFactory(ghid="dir-justice", name="Direction de la Justice", domaine_ministeriel="justice")
-    product = ProductFactory(ghid="justice-pour-tous", name="Justice pour tous", phase="construction")
-    product.productsponsor_set.create(organisation=sponsor, order=0)
+    load_organisation(routing=True)
+    product = justice_product()
     requester = team_member(
         product,
         username="camille.requerante",
@@ -99,13 +96,13 @@ def test_a_doubt_about_the_product_answered_by_the_portfolio_manager(as_user, ju
 
     expect(member).to_have_url(re.compile(r"/guichet/demandes/\d+/$"))
     ticket = Ticket.objects.get(subject="Faut-il pivoter ?")
-    assert ticket.assignee == person("paul.burgun") and ticket.product == justice["product"]
+    assert ticket.assignee == person("pierre.boussole") and ticket.product == justice["product"]
     expect(status_message(member)).to_contain_text(
-        f"Votre demande {ticket.reference} est envoyée. Paul Burgun vous répondra"
+        f"Votre demande {ticket.reference} est envoyée. Pierre Boussole vous répondra"
     )
     expect(member.get_by_role("heading", level=1)).to_have_text("Faut-il pivoter ?")
     summary = member.locator("section[aria-labelledby='en-bref']")
-    expect(summary).to_contain_text("Attribuée à Paul Burgun")
+    expect(summary).to_contain_text("Attribuée à Pierre Boussole")
     expect(summary).to_contain_text("portefeuille Justice")
     expect(summary).to_contain_text("Première réponse attendue avant le")
     expect(thread(member)).to_contain_text("Pas encore de réponse.")
@@ -116,7 +113,7 @@ def test_a_doubt_about_the_product_answered_by_the_portfolio_manager(as_user, ju
     check_page(member, csp_violations)
 
     # The portfolio manager finds it in « À traiter » and answers, with an internal note for his colleagues.
-    manager = as_user(person("paul.burgun"))
+    manager = as_user(person("pierre.boussole"))
     manager.goto("/guichet/equipe/")
     expect(manager.get_by_role("link", name=re.compile(r"^À traiter \(1\)$"))).to_have_attribute(
         "aria-current", "page"
@@ -150,7 +147,7 @@ def test_a_doubt_about_the_product_answered_by_the_portfolio_manager(as_user, ju
     # The member reads the answer, not the note.
     member.goto(ticket_path(ticket))
     expect(thread(member)).to_contain_text("Bonjour Camille, parlons-en mardi à 10 h.")
-    expect(thread(member)).to_contain_text("Paul Burgun, le")
+    expect(thread(member)).to_contain_text("Pierre Boussole, le")
     expect(member.get_by_text("Entre nous")).to_have_count(0)
     expect(member.get_by_text("Note interne")).to_have_count(0)
     expect(member.get_by_label("Note interne")).to_have_count(0)
@@ -182,13 +179,13 @@ def test_a_confidential_request_is_read_by_the_chosen_person_only(as_user, justi
     check_page(member, csp_violations)
 
     recipient_field = member.get_by_label("Personne de l'Incubateur à qui vous adressez votre demande")
-    recipient_field.select_option(label=recipient_field.locator("option", has_text="Maël Inizan —").inner_text())
+    recipient_field.select_option(label=recipient_field.locator("option", has_text="Gaël Ivoire —").inner_text())
     member.get_by_label("Objet").fill("Tensions avec mon intrapreneur")
     member.get_by_label("Votre message").fill("Je ne sais plus comment faire.")
     member.get_by_role("button", name="Envoyer ma demande").click()
     expect(member).to_have_url(re.compile(r"/guichet/demandes/\d+/$"))
     ticket = Ticket.objects.get(subject="Tensions avec mon intrapreneur")
-    assert ticket.confidential and ticket.assignee == person("mael.inizan")
+    assert ticket.confidential and ticket.assignee == person("gael.ivoire")
     expect(member).to_have_title(re.compile(f"^Demande confidentielle {ticket.reference} — "))
     expect(member.get_by_role("heading", level=2, name="Personnes ayant accès")).to_be_visible()
     nobody_yet = "Personne d'autre que la personne qui l'a faite ne l'a encore consultée."
@@ -196,7 +193,7 @@ def test_a_confidential_request_is_read_by_the_chosen_person_only(as_user, justi
     check_page(member, csp_violations)
 
     # Another member of staff: a 404 on its address, nothing on the desk.
-    other = as_user(person("arnaud.robin"))
+    other = as_user(person("antoine.rivage"))
     response = other.goto(ticket_path(ticket))
     assert response.status == 404
     expect(other.get_by_role("heading", level=1)).to_have_text("Page introuvable")
@@ -209,7 +206,7 @@ def test_a_confidential_request_is_read_by_the_chosen_person_only(as_user, justi
         expect(other.get_by_role("link", name=re.compile(r"^Demande confidentielle"))).to_have_count(0)
 
     # The chosen person finds it on the desk, under a title that hides its subject, and reads it.
-    recipient = as_user(person("mael.inizan"))
+    recipient = as_user(person("gael.ivoire"))
     recipient.goto("/guichet/equipe/")
     expect(recipient.get_by_text("Tensions avec mon intrapreneur")).to_have_count(0)
     recipient.get_by_role("link", name=f"Demande confidentielle n°{ticket.pk}").click()
@@ -224,8 +221,8 @@ def test_a_confidential_request_is_read_by_the_chosen_person_only(as_user, justi
     member.reload()
     reads = member.locator("section[aria-labelledby='acces']")
     expect(reads.get_by_role("heading", level=3)).to_have_text("Qui a consulté ma demande")
-    expect(reads).to_contain_text("Maël Inizan : 1 consultation, la dernière le")
-    expect(reads).to_contain_text("Maël Inizan — choisie par vous")
+    expect(reads).to_contain_text("Gaël Ivoire : 1 consultation, la dernière le")
+    expect(reads).to_contain_text("Gaël Ivoire — choisie par vous")
     check_page(member, csp_violations)
 
     member.goto("/guichet/demandes/")
@@ -238,7 +235,7 @@ def test_a_confidential_request_is_read_by_the_chosen_person_only(as_user, justi
 
 
 def test_an_offer_of_help_accepted_by_the_team_becomes_a_request(as_user, justice, csp_violations):
-    helper = as_user(person("octave.bory"))
+    helper = as_user(person("odilon.bastide"))
     helper.goto("/guichet/offres/")
     expect(helper.get_by_role("heading", level=1)).to_have_text("Offres d'aide")
     expect(helper.get_by_text("Vous n'avez encore proposé d'aide à aucune équipe.")).to_be_visible()
@@ -287,7 +284,7 @@ def test_an_offer_of_help_accepted_by_the_team_becomes_a_request(as_user, justic
     expect(status_message(member)).to_contain_text(
         f"Vous avez accepté l'aide proposée. La demande {offer.ticket.reference} est ouverte pour toute l'équipe"
     )
-    expect(member.locator("section[aria-labelledby='en-bref']")).to_contain_text("Attribuée à Octave Bory")
+    expect(member.locator("section[aria-labelledby='en-bref']")).to_contain_text("Attribuée à Odilon Bastide")
     check_page(member, csp_violations)
 
     member.goto(f"/guichet/offres/{offer.pk}/")
@@ -327,8 +324,8 @@ def test_the_staff_pages(as_user, justice, csp_violations):
     services.ticket_submit(requester=requester, kind="soutien-dinum", topic="gamma", subject="Gamma", body="…")
     services.ticket_submit(requester=requester, kind="autre", subject="Autre chose", body="…")
 
-    # Each tab of the desk (Paul Burgun leads a pole: « Par pôle » shows his).
-    staff = as_user(person("paul.burgun"))
+    # Each tab of the desk (Pierre Boussole leads a pole: « Par pôle » shows his).
+    staff = as_user(person("pierre.boussole"))
     staff.goto("/guichet/equipe/")
     tabs = staff.get_by_role("navigation", name="Vues du guichet").get_by_role("link")
     labels = [re.sub(r" \(\d+\)$", "", text) for text in tabs.all_inner_texts()]

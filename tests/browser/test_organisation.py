@@ -1,28 +1,26 @@
-"""The organisation pages in Chromium, loaded from data/organisation.yaml: axe-core (WCAG 2.1 A and AA) finds
+"""The organisation pages in Chromium, loaded from the tests' organisation: axe-core (WCAG 2.1 A and AA) finds
 nothing and the Content-Security-Policy refuses nothing, on the public page and on the staff pages."""
-
-from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from incubateur.organisation.models import Position
 from tests.browser.helpers import MOBILE, check_page, log_in
+from tests.organisation.helpers import load_organisation
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture(autouse=True)
 def organisation(transactional_db) -> None:
-    call_command("load_organisation", stdout=StringIO())
+    load_organisation()
 
 
 @pytest.fixture
 def staff_page(page, live_server):
     """A page logged in as a member of the Incubator (she holds a position in the organisation)."""
-    log_in(page, get_user_model().objects.get(username="emmanuelle.graff"), live_server.url)
+    log_in(page, get_user_model().objects.get(username="emilie.grenat"), live_server.url)
     return page
 
 
@@ -33,7 +31,7 @@ def test_who_does_what(page, csp_violations):
     expect(page.get_by_role("heading", level=2, name="Le Pôle Accélération")).to_be_visible()
     table = page.get_by_role("table", name="Les responsables de portefeuille ministériel")
     expect(table.get_by_role("row")).to_have_count(11)
-    expect(table.get_by_role("row", name="Paul Burgun Justice Justice Justice")).to_be_visible()
+    expect(table.get_by_role("row", name="Pierre Boussole Justice Justice Justice")).to_be_visible()
     check_page(page, csp_violations)
 
 
@@ -46,13 +44,13 @@ def test_who_does_what_on_a_phone(new_page, csp_violations):
 
 def test_search_from_the_page(page, csp_violations):
     page.goto("/qui-fait-quoi/")
-    page.get_by_role("searchbox", name="Rechercher une personne").fill("mael")
+    page.get_by_role("searchbox", name="Rechercher une personne").fill("gael")
     page.get_by_role("button", name="Rechercher", exact=True).click()
-    expect(page.get_by_text("2 résultats pour « mael » :")).to_be_visible()
+    expect(page.get_by_text("2 résultats pour « gael » :")).to_be_visible()
     results = page.locator("[aria-live]")
     expect(results.get_by_role("listitem")).to_have_count(2)
-    expect(results.get_by_text("Maël Inizan, Responsable du pôle, coach — Le pôle Coaching produit")).to_be_visible()
-    assert page.url.endswith("/qui-fait-quoi/?q=mael#rechercher")
+    expect(results.get_by_text("Gaël Ivoire, Responsable du pôle, coach — Le pôle Coaching produit")).to_be_visible()
+    assert page.url.endswith("/qui-fait-quoi/?q=gael#rechercher")
     check_page(page, csp_violations)
     # The result links to the pole's section.
     page.get_by_role("link", name="Le pôle Coaching produit").click()
@@ -69,9 +67,9 @@ def test_who_to_contact_for_my_ministry(page, csp_violations):
     page.goto("/qui-fait-quoi/")
     page.get_by_label("Votre ministère").select_option("justice")
     page.get_by_role("button", name="Trouver mon interlocuteur").click()
-    expect(page.get_by_text("Pour Justice, votre interlocuteur est Paul Burgun")).to_be_visible()
-    expect(page.get_by_role("link", name="paul.burgun@beta.gouv.fr")).to_have_attribute(
-        "href", "mailto:paul.burgun@beta.gouv.fr"
+    expect(page.get_by_text("Pour Justice, votre interlocuteur est Pierre Boussole")).to_be_visible()
+    expect(page.get_by_role("link", name="pierre.boussole@beta.gouv.fr")).to_have_attribute(
+        "href", "mailto:pierre.boussole@beta.gouv.fr"
     )
     check_page(page, csp_violations)
 
@@ -100,7 +98,7 @@ def test_manage(staff_page, csp_violations):
 @pytest.mark.parametrize("path", ["/equipe/organisation/", "/equipe/organisation/portefeuilles/justice/"])
 def test_staff_pages_on_a_phone(new_page, live_server, csp_violations, path):
     page = new_page(viewport=MOBILE, is_mobile=True, has_touch=True)
-    log_in(page, get_user_model().objects.get(username="emmanuelle.graff"), live_server.url)
+    log_in(page, get_user_model().objects.get(username="emilie.grenat"), live_server.url)
     assert page.goto(path).status == 200
     check_page(page, csp_violations)
 
@@ -110,12 +108,12 @@ def test_change_a_portfolio_manager(staff_page, csp_violations):
     staff_page.get_by_role("link", name="Changer le responsable du portefeuille Justice").click()
     expect(staff_page.get_by_role("heading", level=1)).to_have_text("Portefeuille « Justice »")
     check_page(staff_page, csp_violations)
-    staff_page.get_by_label("Responsable du portefeuille").select_option(label="Maël Inizan (mael.inizan)")
+    staff_page.get_by_label("Responsable du portefeuille").select_option(label="Gaël Ivoire (gael.ivoire)")
     staff_page.get_by_role("button", name="Enregistrer").click()
     expect(staff_page.get_by_role("status")).to_have_text("Le portefeuille « Justice » a été mis à jour.")
     check_page(staff_page, csp_violations)
     staff_page.goto("/qui-fait-quoi/?ministere=justice#mon-ministere")
-    expect(staff_page.get_by_text("Pour Justice, votre interlocuteur est Maël Inizan")).to_be_visible()
+    expect(staff_page.get_by_text("Pour Justice, votre interlocuteur est Gaël Ivoire")).to_be_visible()
 
 
 def test_add_a_position_with_errors_then_without(staff_page, csp_violations):
@@ -132,23 +130,23 @@ def test_add_a_position_with_errors_then_without(staff_page, csp_violations):
     expect(staff_page.get_by_label("Rôle")).to_have_attribute("aria-invalid", "true")
     check_page(staff_page, csp_violations)
 
-    staff_page.get_by_label("Personne").select_option(label="Chaïb Martinez (chaib.martinez)")
+    staff_page.get_by_label("Personne").select_option(label="Caïus Marelle (caius.marelle)")
     staff_page.get_by_label("Rôle").fill("Animateur")
     staff_page.get_by_role("button", name="Ajouter").click()
-    expect(staff_page.get_by_role("status")).to_have_text("Chaïb Martinez a rejoint Le Pôle Animation et Expertises.")
+    expect(staff_page.get_by_role("status")).to_have_text("Caïus Marelle a rejoint Le Pôle Animation et Expertises.")
     check_page(staff_page, csp_violations)
 
 
 def test_end_a_position(staff_page, csp_violations, live_server):
-    position = Position.objects.current().get(person__username="octave.bory")
+    position = Position.objects.current().get(person__username="odilon.bastide")
     staff_page.goto("/equipe/organisation/")
-    staff_page.get_by_role("link", name="Terminer ce poste de Octave Bory").click()
+    staff_page.get_by_role("link", name="Terminer ce poste de Odilon Bastide").click()
     expect(staff_page).to_have_url(f"{live_server.url}/equipe/organisation/postes/{position.pk}/terminer/")
     expect(staff_page.get_by_role("heading", level=1)).to_have_text("Terminer un poste")
-    expect(staff_page.get_by_text("Octave Bory quittera Le Pôle Accélération")).to_be_visible()
+    expect(staff_page.get_by_text("Odilon Bastide quittera Le Pôle Accélération")).to_be_visible()
     check_page(staff_page, csp_violations)
 
     staff_page.get_by_role("button", name="Confirmer").click()
-    expect(staff_page.get_by_role("status")).to_have_text("Octave Bory a quitté Le Pôle Accélération.")
-    expect(staff_page.get_by_role("link", name="Terminer ce poste de Octave Bory")).to_have_count(0)
+    expect(staff_page.get_by_role("status")).to_have_text("Odilon Bastide a quitté Le Pôle Accélération.")
+    expect(staff_page.get_by_role("link", name="Terminer ce poste de Odilon Bastide")).to_have_count(0)
     check_page(staff_page, csp_violations)

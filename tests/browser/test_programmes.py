@@ -4,17 +4,18 @@ and axe-core (WCAG 2.1 A and AA) with no Content-Security-Policy violation on ev
 
 import datetime
 import re
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from incubateur.programmes.models import Application, ApplicationStatus, Call, Programme
 from incubateur.registry.models import Event
 from tests.browser.helpers import check_page, log_in
-from tests.programmes.conftest import fast_call, justice_product, person, team_member
+from tests.factories import person
+from tests.organisation.helpers import justice_product, load_organisation
+from tests.programmes.factories import fast_call
+from tests.registry.factories import team_member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -33,9 +34,8 @@ def local_minute(delta: datetime.timedelta = datetime.timedelta(0)) -> str:
 
 @pytest.fixture(autouse=True)
 def organisation(transactional_db) -> None:
-    """The real organisation (paul.burgun leads the FAST pole and manages the Justice portfolio)."""
-    call_command("load_organisation", stdout=StringIO())
-    call_command("load_routing", stdout=StringIO())
+    """The tests' organisation (pierre.boussole leads the FAST pole and manages the Justice portfolio)."""
+    load_organisation(routing=True)
 
 
 @pytest.fixture
@@ -68,10 +68,10 @@ def test_a_call_from_its_creation_to_its_published_results(open_as, csp_violatio
     Programme.objects.create(slug="fast", name="FAST")
     product = justice_product(repository="https://github.com/betagouv/justice-pour-tous")
     camille = team_member(product, username="camille.candidate", first_name="Camille", last_name="Candidate")
-    paul, arnaud = person("paul.burgun"), person("arnaud.robin")
+    pierre, antoine = person("pierre.boussole"), person("antoine.rivage")
 
     # Staff create the call, due to open tomorrow: its rules can be set until it opens.
-    staff = open_as(paul)
+    staff = open_as(pierre)
     staff.goto("/equipe/programmes/appels/nouveau/")
     expect(staff.get_by_role("heading", level=1)).to_have_text("Nouvel appel")
     check_page(staff, csp_violations)
@@ -164,24 +164,24 @@ def test_a_call_from_its_creation_to_its_published_results(open_as, csp_violatio
     check_page(staff, csp_violations)
     for criterion in ("Impact", "Maturité", "Ambition", "Soutien"):
         staff.get_by_label(f"{criterion} (poids 1)").select_option("4")
-    staff.get_by_label("Commentaire").fill("Avis de Paul : un impact solide.")
+    staff.get_by_label("Commentaire").fill("Avis de Pierre : un impact solide.")
     staff.get_by_role("button", name="Remettre mon évaluation").click()
     expect(status_message(staff)).to_contain_text("Votre évaluation est remise")
 
     # The second reviewer does not see the first's scores until theirs is submitted.
-    reviewer = open_as(arnaud)
+    reviewer = open_as(antoine)
     reviewer.goto(f"/equipe/programmes/candidatures/{application.pk}/")
     expect(
         reviewer.get_by_text("Les évaluations des autres sont masquées jusqu'à la remise de la vôtre.")
     ).to_be_visible()
-    expect(reviewer.get_by_text("Avis de Paul")).to_have_count(0)
+    expect(reviewer.get_by_text("Avis de Pierre")).to_have_count(0)
     reviews = reviewer.locator("section[aria-labelledby='evaluation']")
     expect(reviews).not_to_contain_text("note pondérée moyenne")
     for criterion, score in (("Impact", "5"), ("Maturité", "3"), ("Ambition", "4"), ("Soutien", "4")):
         reviewer.get_by_label(f"{criterion} (poids 1)").select_option(score)
     reviewer.get_by_role("button", name="Remettre mon évaluation").click()
     expect(status_message(reviewer)).to_contain_text("vous voyez maintenant celles des autres")
-    expect(reviewer.get_by_text("Avis de Paul : un impact solide.")).to_be_visible()
+    expect(reviewer.get_by_text("Avis de Pierre : un impact solide.")).to_be_visible()
     expect(reviews).to_contain_text("note pondérée moyenne : 4,00 / 5")
 
     # To committee (its ranking); a decision over the cap is refused, next to the amount; then one within it.
@@ -231,13 +231,13 @@ def test_the_board_flags_an_overdue_committee_until_one_is_recorded(open_as, csp
     Event.objects.create(
         product=product, name="committee", date=timezone.localdate() - datetime.timedelta(days=8 * 30)
     )
-    paul = person("paul.burgun")
+    pierre = person("pierre.boussole")
 
-    page = open_as(paul)
+    page = open_as(pierre)
     page.goto("/equipe/portefeuilles/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Portefeuilles")
     check_page(page, csp_violations)
-    page.goto("/equipe/portefeuilles/paul.burgun/")
+    page.goto("/equipe/portefeuilles/pierre.boussole/")
     row = page.get_by_role("row", name=re.compile("Casier simple"))
     expect(row.get_by_text("En retard")).to_be_visible()
     check_page(page, csp_violations)
@@ -263,7 +263,7 @@ def test_the_board_flags_an_overdue_committee_until_one_is_recorded(open_as, csp
     expect(page.get_by_role("heading", level=1)).to_have_text("Comités d'investissement de « Casier simple »")
     check_page(page, csp_violations)
 
-    page.goto("/equipe/portefeuilles/paul.burgun/")
+    page.goto("/equipe/portefeuilles/pierre.boussole/")
     row = page.get_by_role("row", name=re.compile("Casier simple"))
     expect(row).to_be_visible()
     expect(row.get_by_text("En retard")).to_have_count(0)
@@ -294,7 +294,7 @@ def test_the_programmes_and_a_past_edition(open_as, csp_violations):
     expect(public.get_by_role("row", name=re.compile("Casier ancien"))).to_contain_text(euros("120 000"))
     check_page(public, csp_violations)
 
-    staff = open_as(person("arnaud.robin"))
+    staff = open_as(person("antoine.rivage"))
     staff.goto("/equipe/programmes/")
     expect(staff.get_by_role("link", name="FAST 18")).to_be_visible()
     check_page(staff, csp_violations)

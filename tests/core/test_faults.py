@@ -28,14 +28,12 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass, field
-from io import StringIO
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.sessions.models import Session
-from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -46,12 +44,12 @@ from incubateur.accounts.models import LoginToken
 from incubateur.core import notifications
 from incubateur.core.models import JournalEntry, Notification, NotificationStatus
 from incubateur.guichet.models import Ticket
-from tests.conftest import SMTPRecorder, SMTPServer
 from tests.factories import UserFactory
-from tests.utils import fast_forward, free_port, run_tasks
+from tests.organisation.helpers import load_organisation
+from tests.utils import SMTPRecorder, SMTPServer, fast_forward, free_port, run_tasks
 
 ROOT = Path(django_settings.BASE_DIR)
-PAUL = "paul.burgun@beta.gouv.fr"
+PIERRE = "pierre.boussole@beta.gouv.fr"
 
 
 def _wait_until(predicate, *, timeout: float, interval: float = 0.05):
@@ -92,8 +90,8 @@ def slow_smtp(smtp_port, settings):
 
 
 def test_an_smtp_server_slower_than_email_timeout_delays_the_login_link_but_loses_nothing(client, slow_smtp):
-    UserFactory(email=PAUL)
-    response = client.post("/connexion/", {"email": PAUL})
+    UserFactory(email=PIERRE)
+    response = client.post("/connexion/", {"email": PIERRE})
     assert response.status_code == 302  # the user action succeeds: it only writes the outbox
     assert Notification.objects.get().attempts == 0  # nothing was sent during the request
 
@@ -120,7 +118,7 @@ def test_an_smtp_server_slower_than_email_timeout_delays_the_login_link_but_lose
     assert run_tasks() == 0
     time.sleep(1.2)  # the abandoned sessions' delays run out: they must not deliver anything late
     [message] = slow_smtp.messages
-    assert message["To"] == PAUL
+    assert message["To"] == PIERRE
     assert message["X-Incubateur-Notification"] == str(notification.pk)
     assert "/connexion/lien/" in message.get_content()
 
@@ -283,9 +281,9 @@ def _written(shared: SharedDatabase) -> dict[str, int]:
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's write lock (the PostgreSQL stage skips it)")
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("email", [PAUL, "inconnu@example.org"], ids=["known-address", "unknown-address"])
+@pytest.mark.parametrize("email", [PIERRE, "inconnu@example.org"], ids=["known-address", "unknown-address"])
 def test_sqlite_locked_by_another_writer_answers_503_quickly_and_writes_nothing(shared_database, email, tmp_path):
-    UserFactory(email=PAUL)
+    UserFactory(email=PIERRE)
     shared_database.publish()
     nothing = _written(shared_database)
 
@@ -311,7 +309,7 @@ def test_sqlite_locked_by_another_writer_answers_503_quickly_and_writes_nothing(
     assert unlocked["status"] == 302
     after = _written(shared_database)
     assert after["rate limits"] == 2 and after["sessions"] == 1
-    if email == PAUL:
+    if email == PIERRE:
         assert after["tokens"] == after["notifications"] == after["tasks"] == after["journal"] == 1
 
 
@@ -398,7 +396,7 @@ def test_a_worker_killed_in_the_middle_of_a_delivery_is_replaced_and_the_mail_is
         shared_database.url, "faults_worker_settings", pythonpath=[str(tmp_path)], FAULTS_SMTP_PORT=smtp.port
     )
     with transaction.atomic():
-        [notification] = notifications.notify(kind="test", subject="Objet", body="Corps", emails=[PAUL])
+        [notification] = notifications.notify(kind="test", subject="Objet", body="Corps", emails=[PIERRE])
     shared_database.publish()
     state = f"SELECT status, attempts FROM {Notification._meta.db_table} WHERE id = {notification.pk}"
     ready_tasks = f"SELECT COUNT(*) FROM {DBTaskResult._meta.db_table} WHERE status = 'READY'"
@@ -422,7 +420,7 @@ def test_a_worker_killed_in_the_middle_of_a_delivery_is_replaced_and_the_mail_is
         time.sleep(3 * interval)  # ... and a few more beats of housekeeping find nothing to do.
         [message] = smtp.messages
         assert message["X-Incubateur-Notification"] == str(notification.pk)
-        assert message["To"] == PAUL
+        assert message["To"] == PIERRE
         assert shared_database.query(state) == [("sent", 2)]
     finally:
         smtp.handler.released.set()
@@ -539,8 +537,7 @@ def test_postgresql_restarted_while_clients_write_gives_clean_errors_and_the_app
     has met it, `pg_ctl start`): 503 pages, then the same processes serve again. Nothing is lost nor doubled: every
     201 is in the database, and a 503 whose commit did happen (the connection died on the way back) is settled by a
     retry with its Idempotency-Key, which creates nothing more."""
-    call_command("load_organisation", stdout=StringIO())
-    call_command("load_routing", stdout=StringIO())
+    load_organisation(routing=True)
     requester = UserFactory(username="camille.charge")
     _token, secret = api_token_issue(user=requester, name="faults")
     port = free_port()

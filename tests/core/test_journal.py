@@ -20,12 +20,12 @@ def test_record_refuses_to_run_outside_the_transaction_of_its_change():
 
 def test_record_keeps_who_what_which_object_and_visibility():
     actor = UserFactory()
-    target = UserFactory(first_name="Elsa", last_name="Le Duigou")
+    target = UserFactory(first_name="Eline", last_name="Le Brizec")
     entry = _record(Visibility.INTERNAL, message="Compte modifié", actor=actor, obj=target)
     entry.refresh_from_db()
     assert entry.actor == actor
     assert entry.object_id == str(target.pk)
-    assert entry.object_repr == "Elsa Le Duigou"
+    assert entry.object_repr == "Eline Le Brizec"
     assert entry.visibility == "internal"
     assert list(JournalEntry.objects.about(target)) == [entry]
 

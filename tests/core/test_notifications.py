@@ -11,12 +11,13 @@ from werkzeug import Response
 from incubateur.core import notifications
 from incubateur.core.management.commands.db_worker import housekeeping
 from incubateur.core.models import Notification, NotificationStatus
-from tests.conftest import SMTPServer
-from tests.utils import fast_forward, run_tasks
+from tests.utils import SMTPServer, fast_forward, run_tasks
 
 
 def _notify(**kwargs):
-    params = dict(kind="test", subject="Objet du test", body="Corps du message", emails=["paul.burgun@beta.gouv.fr"])
+    params = dict(
+        kind="test", subject="Objet du test", body="Corps du message", emails=["pierre.boussole@beta.gouv.fr"]
+    )
     params.update(kwargs)
     with transaction.atomic():
         return notifications.notify(**params)
@@ -44,11 +45,11 @@ def test_the_delivery_task_commits_with_the_notification():
 
 
 def test_email_is_delivered_to_a_real_smtp_server_once(smtp_server):
-    [notification] = _notify(emails=["paul.burgun@beta.gouv.fr", "Paul.Burgun@beta.gouv.fr ", ""])
+    [notification] = _notify(emails=["pierre.boussole@beta.gouv.fr", "Pierre.Boussole@beta.gouv.fr ", ""])
     assert Notification.objects.count() == 1  # one e-mail per address, whatever its case; blanks dropped
     assert run_tasks() == 1
     [first] = smtp_server.messages
-    assert first["To"] == "paul.burgun@beta.gouv.fr"
+    assert first["To"] == "pierre.boussole@beta.gouv.fr"
     assert first["Subject"] == "Objet du test"
     assert first.get_content().strip() == "Corps du message"
     assert first["Auto-Submitted"] == "auto-generated"
@@ -129,7 +130,7 @@ def test_after_the_last_attempt_the_notification_is_failed_and_listed_for_staff(
     staff = UserFactory(staff=True)
     client.force_login(staff)
     page = client.get("/equipe/notifications/").content.decode()
-    assert "paul.burgun@beta.gouv.fr" in page
+    assert "pierre.boussole@beta.gouv.fr" in page
     assert "ConnectionRefusedError" in page
     assert "Renvoyer maintenant" in page
 

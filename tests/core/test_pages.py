@@ -133,8 +133,8 @@ import django, json
 django.setup()
 from django.test import Client
 client = Client(raise_request_exception=False)
-plain = client.get("/_perf/hello")
-secure = client.get("/_perf/hello", secure=True)
+plain = client.get("/api/v1/openapi.json")
+secure = client.get("/api/v1/openapi.json", secure=True)
 print(json.dumps({
     "plain": [plain.status_code, plain.get("Location", "")],
     "headers": {name: secure.get(name, "") for name in [
@@ -160,7 +160,7 @@ def test_production_settings_send_the_security_headers(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout.strip().splitlines()[-1])
-    assert answer["plain"] == [301, "https://testserver/_perf/hello"]
+    assert answer["plain"] == [301, "https://testserver/api/v1/openapi.json"]
     headers = answer["headers"]
     assert headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
     assert headers["X-Content-Type-Options"] == "nosniff"

@@ -1,30 +1,19 @@
-"""Fixtures of the guichet's tests: the real organisation (data/organisation.yaml) and routing table, a product
-sponsored by the Justice ministry with an active team, and the people of the access matrix."""
+"""Fixtures of the guichet's tests (beside tests/conftest.py's `organisation`: the fictional one and the routing
+table): a product sponsored by the Justice ministry with an active team, and the people of the access matrix."""
 
 from dataclasses import dataclass
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 
 from tests.factories import UserFactory, person
-from tests.registry.factories import OrganisationFactory, ProductFactory, team_member
-
-
-@pytest.fixture
-def organisation():
-    """The real organisation and the default routing table, loaded as `make run` does."""
-    call_command("load_organisation", stdout=StringIO())
-    call_command("load_routing", stdout=StringIO())
+from tests.organisation.helpers import justice_product as make_justice_product
+from tests.registry.factories import team_member
 
 
 @pytest.fixture
 def justice_product(organisation):
     """A product sponsored by a Justice organisation (no themes: the ministry decides)."""
-    sponsor = OrganisationFactory(ghid="dir-justice", name="Direction de la Justice", domaine_ministeriel="justice")
-    product = ProductFactory(ghid="justice-pour-tous", name="Justice pour tous", phase="construction")
-    product.productsponsor_set.create(organisation=sponsor, order=0)
-    return product
+    return make_justice_product()
 
 
 @dataclass
@@ -35,7 +24,7 @@ class Cast:
     requester: object  # in the product's active team
     teammate: object  # also in the team
     other_member: object  # a community member outside the team
-    assignee: object  # Paul Burgun, portfolio manager for Justice
+    assignee: object  # Pierre Boussole, portfolio manager for Justice
     other_staff: object  # staff, not involved
     pole_lead: object  # lead of the direction (the fallback pole)
     admin: object
@@ -48,8 +37,8 @@ def cast(justice_product) -> Cast:
         requester=team_member(justice_product, username="camille.requerante"),
         teammate=team_member(justice_product, username="dominique.coequipier"),
         other_member=UserFactory(username="alex.autre"),
-        assignee=person("paul.burgun"),
-        other_staff=person("arnaud.robin"),
-        pole_lead=person("ishan.bhojwani"),
+        assignee=person("pierre.boussole"),
+        other_staff=person("antoine.rivage"),
+        pole_lead=person("igor.balise"),
         admin=UserFactory(username="admin.site", admin=True),
     )

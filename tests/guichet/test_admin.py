@@ -3,7 +3,7 @@
 from django.urls import reverse
 
 from incubateur.guichet import services
-from tests.guichet.conftest import person
+from tests.factories import person
 
 
 def test_the_admin_lists_normal_requests_but_not_confidential_ones(client, cast):
@@ -15,7 +15,7 @@ def test_the_admin_lists_normal_requests_but_not_confidential_ones(client, cast)
         kind="mal-etre",
         subject="Sujet très personnel",
         body="…",
-        recipient=person("mael.inizan"),
+        recipient=person("gael.ivoire"),
     )
     services.ticket_reply(ticket=secret, author=cast.requester, body="Un message confidentiel")
     client.force_login(cast.admin)

@@ -13,12 +13,11 @@ from incubateur.accounts.api_auth import CSRF_FAILED, api_token_issue, api_token
 from incubateur.core.models import Notification
 from incubateur.guichet import services, workdays
 from incubateur.guichet.models import Message, Offer, Read, Ticket
-from tests.factories import UserFactory
-from tests.guichet.conftest import person, team_member
-from tests.registry.factories import ProductFactory
+from tests.factories import UserFactory, person
+from tests.registry.factories import ProductFactory, team_member
 
 API = "/api/v1"
-JUSTICE_REASON = "attribuée à Paul Burgun : portefeuille Justice, ministère Justice, produit Justice pour tous"
+JUSTICE_REASON = "attribuée à Pierre Boussole : portefeuille Justice, ministère Justice, produit Justice pour tous"
 
 
 class Caller:
@@ -51,12 +50,12 @@ def ids(response) -> list[int]:
 
 @pytest.fixture
 def recipient(organisation):
-    return person("mael.inizan")
+    return person("gael.ivoire")
 
 
 @pytest.fixture
 def confidential(cast, recipient) -> Ticket:
-    """A `mal-etre` request from the requester to Maël Inizan."""
+    """A `mal-etre` request from the requester to Gaël Ivoire."""
     return services.ticket_submit(
         requester=cast.requester, kind="mal-etre", subject="Difficile", body="Je n'en peux plus.", recipient=recipient
     )
@@ -72,13 +71,13 @@ def normal(cast) -> Ticket:
 # --- POST /requests ---------------------------------------------------------------------------------------
 
 
-def test_a_justice_product_doubt_lands_with_paul_burgun_with_the_reason(cast):
+def test_a_justice_product_doubt_lands_with_its_portfolio_manager_with_the_reason(cast):
     response = Caller(cast.requester).post("/requests", doubt(startup="justice-pour-tous"))
     assert response.status_code == 201, response.content
     data = response.json()
     ticket = Ticket.objects.get()
     assert data["id"] == ticket.pk
-    assert data["assignee"] == {"username": "paul.burgun", "fullname": "Paul Burgun"}
+    assert data["assignee"] == {"username": "pierre.boussole", "fullname": "Pierre Boussole"}
     assert data["routing_reason"] == JUSTICE_REASON
     assert {k: data[k] for k in ("kind", "topic", "subject", "status", "confidential", "startup")} == {
         "kind": "doute-produit",
@@ -97,13 +96,13 @@ def test_a_justice_product_doubt_lands_with_paul_burgun_with_the_reason(cast):
 
 def test_a_confidential_kind_goes_to_the_chosen_person(cast, recipient):
     response = Caller(cast.requester).post(
-        "/requests", {"kind": "mal-etre", "subject": "Difficile", "body": "…", "recipient": "mael.inizan"}
+        "/requests", {"kind": "mal-etre", "subject": "Difficile", "body": "…", "recipient": "gael.ivoire"}
     )
     assert response.status_code == 201, response.content
     data = response.json()
     assert data["confidential"] is True
-    assert data["assignee"] == {"username": "mael.inizan", "fullname": "Maël Inizan"}
-    assert data["routing_reason"] == "attribuée à Maël Inizan : personne choisie par l'auteur de la demande"
+    assert data["assignee"] == {"username": "gael.ivoire", "fullname": "Gaël Ivoire"}
+    assert data["routing_reason"] == "attribuée à Gaël Ivoire : personne choisie par l'auteur de la demande"
 
 
 def test_any_kind_may_be_marked_confidential(cast):
@@ -111,7 +110,7 @@ def test_any_kind_may_be_marked_confidential(cast):
     assert response.status_code == 201
     assert response.json()["confidential"] is True
     ticket = Ticket.objects.get()
-    assert list(ticket.participants.values_list("user__username", flat=True)) == ["paul.burgun"]
+    assert list(ticket.participants.values_list("user__username", flat=True)) == ["pierre.boussole"]
 
 
 @pytest.mark.parametrize(
@@ -135,7 +134,7 @@ def test_any_kind_may_be_marked_confidential(cast):
             "recipient",
             "Aucune personne de l'Incubateur n'a l'identifiant « alex.autre ».",
         ),
-        ({"recipient": "mael.inizan"}, "recipient", "Ce type de demande est attribué automatiquement."),
+        ({"recipient": "gael.ivoire"}, "recipient", "Ce type de demande est attribué automatiquement."),
         ({"kind": "soutien-dinum"}, "topic", "Précisez le sujet de votre demande."),
         ({"kind": "soutien-dinum", "topic": "cafe"}, "topic", "Sujet inconnu : « cafe »."),
         ({"topic": "gamma"}, "topic", "Ce type de demande n'a pas de sujet à préciser."),
@@ -229,7 +228,7 @@ def test_an_idempotency_key_too_long_is_a_400(cast):
 # --- Who sees what --------------------------------------------------------------------------------------
 
 # For each person of the cast: does the normal request (a doute-produit of the requester) and the
-# confidential one (mal-etre to Maël Inizan) appear to them?
+# confidential one (mal-etre to Gaël Ivoire) appear to them?
 SEES = {
     # person: (normal, confidential)
     "requester": (True, True),
@@ -270,13 +269,13 @@ def test_lists_counts_and_details_show_each_person_only_what_they_may_see(cast, 
 
 def test_a_confidential_request_lists_its_people_and_logs_every_read(cast, recipient, confidential):
     data = Caller(recipient).get(f"/requests/{confidential.pk}").json()
-    assert data["participants"] == ["mael.inizan"]
+    assert data["participants"] == ["gael.ivoire"]
     assert data["confidential"] is True
-    assert list(Read.objects.values_list("user__username", flat=True)) == ["mael.inizan"]
+    assert list(Read.objects.values_list("user__username", flat=True)) == ["gael.ivoire"]
     mine = Caller(cast.requester).get(f"/requests/{confidential.pk}").json()
     assert Read.objects.count() == 1  # the requester's own reads are not logged
-    assert [r["username"] for r in mine["reads"]] == ["mael.inizan"]
-    assert mine["participants"] == ["mael.inizan"]
+    assert [r["username"] for r in mine["reads"]] == ["gael.ivoire"]
+    assert mine["participants"] == ["gael.ivoire"]
 
 
 def test_a_normal_request_has_no_participants_nor_reads(cast, normal):
@@ -315,7 +314,7 @@ def test_internal_notes_never_reach_the_requester(cast, normal):
     assert note.json()["internal"] is True
     reply = handler.post(f"/requests/{normal.pk}/messages", {"body": "Parlons-en jeudi."})
     assert reply.status_code == 201
-    assert reply.json()["author"] == {"username": "paul.burgun", "fullname": "Paul Burgun"}
+    assert reply.json()["author"] == {"username": "pierre.boussole", "fullname": "Pierre Boussole"}
     assert [m["body"] for m in requester.get(f"/requests/{normal.pk}").json()["messages"]] == ["Parlons-en jeudi."]
     assert requester.get(f"/requests/{normal.pk}").json()["status"] == "pris-en-charge"
     assert [m["body"] for m in Caller(cast.other_staff).get(f"/requests/{normal.pk}").json()["messages"]] == [
@@ -429,7 +428,7 @@ def test_an_offer_does_nothing_until_the_team_accepts(cast):
         "request": None,
         "decided_by": None,
     }
-    assert data["offered_by"] == {"username": "arnaud.robin", "fullname": "Arnaud Robin"}
+    assert data["offered_by"] == {"username": "antoine.rivage", "fullname": "Antoine Rivage"}
     assert not Ticket.objects.exists()
     offer_id = data["id"]
 
@@ -530,7 +529,7 @@ def test_the_session_works_and_needs_the_csrf_token_to_write(cast):
     client.cookies["csrftoken"] = token
     created = client.post(f"{API}/requests", body, content_type="application/json", headers={"X-CSRFToken": token})
     assert created.status_code == 201
-    assert created.json()["assignee"]["username"] == "paul.burgun"
+    assert created.json()["assignee"]["username"] == "pierre.boussole"
 
 
 def test_without_credentials_a_write_is_a_401_not_a_csrf_error(cast):

@@ -9,7 +9,7 @@ from django.test import Client
 
 from incubateur.core.models import Notification
 from incubateur.guichet import services
-from tests.guichet.conftest import person
+from tests.factories import person
 
 SECRET_SUBJECT = "Sujet-SECRET-7f3a"
 SECRET_BODY = "Corps-SECRET-91bc"
@@ -21,7 +21,7 @@ PEOPLE += ["admin"]
 @pytest.fixture
 def world(cast, mattermost):
     mattermost.expect_request("/hooks/incubateur").respond_with_data("ok")
-    recipient = person("mael.inizan")
+    recipient = person("gael.ivoire")
     normal = services.ticket_submit(
         requester=cast.requester, kind="doute-produit", subject="Question ordinaire", body="…", product=cast.product
     )
@@ -39,7 +39,7 @@ def world(cast, mattermost):
         "requester": cast.requester,
         "other_member": cast.other_member,
         "teammate": cast.teammate,
-        "assignee": cast.assignee,  # Paul Burgun: the normal request's assignee (Justice portfolio)
+        "assignee": cast.assignee,  # Pierre Boussole: the normal request's assignee (Justice portfolio)
         "recipient": recipient,  # the person the requester chose for the confidential one
         "other_staff": cast.other_staff,
         "pole_lead": cast.pole_lead,

@@ -14,9 +14,8 @@ from incubateur.core.models import JournalEntry, Notification
 from incubateur.guichet import services
 from incubateur.guichet.models import Channel, RoutingRule, Status, Ticket
 from incubateur.organisation.models import Pole
-from tests.factories import UserFactory
-from tests.guichet.conftest import person, team_member
-from tests.registry.factories import ProductFactory
+from tests.factories import UserFactory, person
+from tests.registry.factories import ProductFactory, team_member
 from tests.utils import run_tasks
 
 DESK = "/guichet/equipe/"
@@ -76,8 +75,8 @@ def submit(requester, **kwargs) -> Ticket:
 
 @pytest.fixture
 def desk_world(cast):
-    """Requests around the Justice product: one to Paul Burgun, one to the Pôle Animation, one unassigned, one
-    overdue, and a confidential one to Maël Inizan."""
+    """Requests around the Justice product: one to Pierre Boussole, one to the Pôle Animation, one unassigned, one
+    overdue, and a confidential one to Gaël Ivoire."""
     to_paul = submit(cast.requester, subject="Faut-il pivoter ?", product=cast.product)
     to_animation = submit(cast.teammate, kind="communaute", subject="Animer un atelier")
     unassigned = submit(cast.other_member, kind="administratif-marches", subject="Question de marché")
@@ -89,7 +88,7 @@ def desk_world(cast):
         kind="mal-etre",
         subject=SECRET_SUBJECT,
         body=SECRET_BODY,
-        recipient=person("mael.inizan"),
+        recipient=person("gael.ivoire"),
     )
     return {"to_paul": to_paul, "to_animation": to_animation, "unassigned": unassigned, "late": late, "secret": secret}
 
@@ -113,7 +112,7 @@ def test_the_desk_tabs(client, cast, desk_world):
     assert counts["À traiter"] == 2
     assert counts["Non attribuées"] == 1
     assert counts["En retard"] == 1
-    assert counts["Toutes"] == 4  # the confidential request is not counted for Paul
+    assert counts["Toutes"] == 4  # the confidential request is not counted for Pierre
     assert 'aria-current="page">À traiter (2)</a>' in mine.content.decode()
 
     assert rows(client.get(DESK, {"vue": "non-attribuees"})) == [w["unassigned"].pk]
@@ -130,7 +129,7 @@ def test_the_desk_tabs(client, cast, desk_world):
 
 
 def test_by_pole_defaults_to_my_pole(client, cast, desk_world):
-    lead = person("benjamin.d.doberset")  # leads the Pôle Animation et Expertises
+    lead = person("bastien.d.dolomie")  # leads the Pôle Animation et Expertises
     response = as_user(client, lead).get(DESK, {"vue": "pole"})
     assert rows(response) == [desk_world["to_animation"].pk]
     assert '<option value="animation" selected>' in response.content.decode()
@@ -145,7 +144,7 @@ def test_a_staff_member_without_a_pole_chooses_one(client, desk_world):
 
 def test_a_confidential_request_never_reaches_another_persons_desk(client, cast, desk_world):
     secret = desk_world["secret"]
-    for user in (cast.assignee, cast.other_staff, cast.pole_lead, cast.admin, person("emmanuelle.graff")):
+    for user in (cast.assignee, cast.other_staff, cast.pole_lead, cast.admin, person("emilie.grenat")):
         as_user(client, user)
         total = None
         for params in (
@@ -185,7 +184,7 @@ def test_a_confidential_request_never_reaches_another_persons_desk(client, cast,
 
 def test_the_recipient_of_a_confidential_request_sees_it_without_its_subject(client, desk_world):
     secret = desk_world["secret"]
-    response = as_user(client, person("mael.inizan")).get(DESK)
+    response = as_user(client, person("gael.ivoire")).get(DESK)
     assert rows(response) == [secret.pk]
     assert tab_counts(response)["À traiter"] == 1
     page = words(response)
@@ -318,7 +317,7 @@ def test_recording_a_request_on_someones_behalf(client, cast, smtp_server):
     assert ticket.requester == cast.requester
     assert ticket.recorded_by == staff
     assert ticket.channel == Channel.PHONE
-    assert ticket.assignee == cast.assignee  # routed as if the requester had asked: Paul Burgun, Justice
+    assert ticket.assignee == cast.assignee  # routed as if the requester had asked: Pierre Boussole, Justice
     assert ticket.product == cast.product
     entry = JournalEntry.objects.get(action="guichet.ticket_submitted")
     assert entry.actor == staff
@@ -397,7 +396,7 @@ def test_a_product_outside_the_requesters_team_is_refused_and_their_products_are
 
 
 def test_a_confidential_request_recorded_for_someone_else_is_not_readable_by_the_recorder(client, cast):
-    recipient = person("mael.inizan")
+    recipient = person("gael.ivoire")
     as_user(client, cast.other_staff)
     response = client.post(
         ON_BEHALF,
@@ -409,7 +408,7 @@ def test_a_confidential_request_recorded_for_someone_else_is_not_readable_by_the
     assert ticket.confidential and ticket.assignee == recipient and ticket.recorded_by == cast.other_staff
     assert response["Location"] == DESK
     page = client.get(DESK, {"vue": "toutes"})
-    assert "Cette demande confidentielle est transmise à Maël Inizan" in words(page)
+    assert "Cette demande confidentielle est transmise à Gaël Ivoire" in words(page)
     assert ticket.pk not in rows(page)
     assert "XQZ" not in page.content.decode()
     # The requester's e-mail says who recorded it, never what it says.
@@ -418,7 +417,7 @@ def test_a_confidential_request_recorded_for_someone_else_is_not_readable_by_the
 
 
 def test_the_recorder_who_is_the_recipient_lands_on_the_request(client, cast):
-    recipient = person("mael.inizan")
+    recipient = person("gael.ivoire")
     response = as_user(client, recipient).post(
         ON_BEHALF, on_behalf_data(cast, kind="signalement", product="", recipient=recipient.pk)
     )
@@ -446,22 +445,22 @@ def test_the_routing_table(client, cast):
     page = words(response)
     assert "La règle la plus précise l'emporte : type et sujet et portefeuille, puis type et sujet" in page
     assert "son référent du guichet, à défaut à sa ou son responsable" in page
-    # A pole's row says who receives its requests today: the lead of the Pôle Accélération is Paul Burgun.
+    # A pole's row says who receives its requests today: the lead of the Pôle Accélération is Pierre Boussole.
     assert (
         "J'ai besoin du soutien de la DINUM Programme Gamma Tous Un pôle (son référent du guichet, à défaut sa ou "
         "son responsable) : Pôle Accélération"
     ) in page.replace("Le Pôle", "Pôle")
-    assert "Accélération Paul Burgun Non" in page.replace("Le Pôle ", "")
+    assert "Accélération Pierre Boussole Non" in page.replace("Le Pôle ", "")
     rule = RoutingRule.objects.get(kind="autre")
     assert f'href="/guichet/equipe/routage/{rule.pk}/"' in response.content.decode()
     assert f'href="/guichet/equipe/routage/{rule.pk}/supprimer/"' in response.content.decode()
 
 
 def test_a_pole_referent_receives_instead_of_its_lead(client, cast):
-    referent = person("octave.bory")
+    referent = person("odilon.bastide")
     Pole.objects.filter(slug="acceleration").update(guichet_assignee=referent)
     page = words(as_user(client, cast.other_staff).get(ROUTING))
-    assert "Octave Bory" in page
+    assert "Odilon Bastide" in page
     ticket = submit(cast.requester, kind="soutien-dinum", topic="gamma")
     assert ticket.assignee == referent
 
@@ -485,7 +484,7 @@ def test_editing_a_rule_changes_the_next_requests_assignee(client, cast):
     rule = RoutingRule.objects.get(kind="autre", topic="", portfolio=None)
     before = submit(cast.requester, kind="autre", subject="Avant")
     assert before.assignee == cast.pole_lead  # the direction's lead
-    chosen = person("emmanuelle.graff")
+    chosen = person("emilie.grenat")
     as_user(client, cast.other_staff)
     form = client.get(f"{ROUTING}{rule.pk}/")
     assert form.status_code == 200
@@ -497,7 +496,7 @@ def test_editing_a_rule_changes_the_next_requests_assignee(client, cast):
     assert response.status_code == 302 and response["Location"] == ROUTING
     after = submit(cast.requester, kind="autre", subject="Après")
     assert after.assignee == chosen
-    assert after.routing_reason.startswith("attribuée à Emmanuelle Graff : règle de routage")
+    assert after.routing_reason.startswith("attribuée à Emilie Grenat : règle de routage")
     before.refresh_from_db()
     assert before.assignee == cast.pole_lead  # a request already made keeps its assignee
     entry = JournalEntry.objects.get(action="guichet.routing_rule_saved")
@@ -509,7 +508,7 @@ def test_a_rule_for_one_portfolio_goes_before_the_general_one(client, cast):
     from incubateur.organisation.models import Portfolio
 
     justice = Portfolio.objects.get(slug="justice")
-    chosen = person("julien.dauphant")
+    chosen = person("jules.dentelle")
     response = as_user(client, cast.other_staff).post(
         f"{ROUTING}nouvelle/",
         {"kind": "doute-produit", "portfolio": justice.pk, "target": "personne", "person": chosen.pk},
@@ -566,9 +565,9 @@ def test_deleting_a_rule_after_confirmation(client, cast):
     assert response["Location"] == ROUTING
     assert not RoutingRule.objects.filter(pk=rule.pk).exists()
     assert JournalEntry.objects.filter(action="guichet.routing_rule_deleted", actor=cast.other_staff).exists()
-    # A Gamma request now follows the kind's general rule: the portfolio manager (Paul Burgun for Justice).
+    # A Gamma request now follows the kind's general rule: the portfolio manager (Pierre Boussole for Justice).
     ticket = submit(cast.requester, kind="soutien-dinum", topic="gamma", product=cast.product)
-    assert ticket.routing_reason.startswith("attribuée à Paul Burgun : portefeuille Justice")
+    assert ticket.routing_reason.startswith("attribuée à Pierre Boussole : portefeuille Justice")
 
 
 def test_the_routing_pages_are_for_staff_only(client, cast):

@@ -16,7 +16,8 @@ from incubateur.guichet import services
 from incubateur.guichet.models import Status, Ticket
 from incubateur.guichet.workdays import PARIS
 from incubateur.organisation.models import Pole
-from tests.guichet.conftest import person
+from tests.factories import person
+from tests.guichet.factories import fresh, submit
 from tests.utils import run_tasks
 
 MONDAY = datetime(2026, 12, 7, 10, 0, tzinfo=PARIS)
@@ -37,27 +38,11 @@ def at(clock, moment):
     clock.move_to(moment)
 
 
-def submit(cast, **kwargs):
-    params = dict(
-        requester=cast.requester,
-        kind="doute-produit",
-        subject="Faut-il pivoter ?",
-        body="Nos usagers ne reviennent pas.",
-        product=cast.product,
-    )
-    params.update(kwargs)
-    return services.ticket_submit(**params)
-
-
 def sent(kind, to=None):
     rows = Notification.objects.filter(kind=kind).order_by("pk")
     if to is not None:
         rows = rows.filter(recipient=to.email)
     return list(rows)
-
-
-def fresh(ticket):
-    return Ticket.objects.get(pk=ticket.pk)
 
 
 # --- Reminder before the deadline -----------------------------------------------------------------
@@ -114,7 +99,7 @@ def test_a_reassigned_request_reminds_its_new_assignee(cast, clock):
 
 
 def test_a_confidential_request_is_reminded_to_its_recipient_without_content(cast, clock):
-    recipient = person("mael.inizan")
+    recipient = person("gael.ivoire")
     ticket = submit(cast, kind="mal-etre", product=None, subject="Secret", body="Très secret.", recipient=recipient)
     at(clock, DUE - timedelta(minutes=10))
     assert services.tick().reminded == 1
@@ -130,10 +115,10 @@ def test_a_confidential_request_is_reminded_to_its_recipient_without_content(cas
 
 def test_the_pole_lead_hears_of_an_overdue_request_once(cast, clock, mailoutbox):
     acceleration = Pole.objects.get(slug="acceleration")
-    acceleration.guichet_assignee = person("arnaud.robin")
+    acceleration.guichet_assignee = person("antoine.rivage")
     acceleration.save()
     ticket = submit(cast, kind="soutien-dinum", topic="gamma")
-    assert (ticket.assignee, ticket.pole) == (person("arnaud.robin"), acceleration)
+    assert (ticket.assignee, ticket.pole) == (person("antoine.rivage"), acceleration)
 
     at(clock, DUE)
     assert services.tick().escalated == 0  # due, not yet late
@@ -142,29 +127,29 @@ def test_the_pole_lead_hears_of_an_overdue_request_once(cast, clock, mailoutbox)
     at(clock, DUE + timedelta(days=3))
     assert services.tick().escalated == 0
     [alert] = sent("guichet.overdue")
-    assert alert.recipient == person("paul.burgun").email  # the lead of the Pôle Accélération
+    assert alert.recipient == person("pierre.boussole").email  # the lead of the Pôle Accélération
     assert Ticket.objects.overdue().get() == fresh(ticket)
 
     run_tasks()
     [mail] = [m for m in mailoutbox if m.subject.startswith("[Guichet] Demande")]
     assert mail.subject == f"[Guichet] Demande {ticket.reference} sans réponse dans le délai"
-    assert "attribuée à Arnaud Robin, attendait une première réponse avant le 08/12/2026 à 10:00" in mail.body
+    assert "attribuée à Antoine Rivage, attendait une première réponse avant le 08/12/2026 à 10:00" in mail.body
 
 
 def test_a_pole_without_lead_or_led_by_the_assignee_escalates_to_the_direction(cast, clock):
-    # Paul Burgun holds the Justice portfolio in the Pôle Partenariats, which has no lead.
+    # Pierre Boussole holds the Justice portfolio in the Pôle Partenariats, which has no lead.
     ticket = submit(cast)
     assert ticket.pole.slug == "partenariats"
-    # Paul Burgun also leads the Pôle Accélération: his own lead is not told of his own delay.
+    # Pierre Boussole also leads the Pôle Accélération: his own lead is not told of his own delay.
     led = submit(cast, kind="soutien-dinum", topic="acceleration")
     assert (led.assignee, led.pole.slug) == (cast.assignee, "acceleration")
     at(clock, DUE + timedelta(hours=1))
     assert services.tick().escalated == 2
-    assert {n.recipient for n in sent("guichet.overdue")} == {person("ishan.bhojwani").email}
+    assert {n.recipient for n in sent("guichet.overdue")} == {person("igor.balise").email}
 
 
 def test_a_confidential_request_is_never_escalated(cast, clock):
-    submit(cast, kind="mal-etre", product=None, subject="Secret", body="Très secret.", recipient=person("mael.inizan"))
+    submit(cast, kind="mal-etre", product=None, subject="Secret", body="Très secret.", recipient=person("gael.ivoire"))
     at(clock, DUE + timedelta(days=5))
     assert services.tick().escalated == 0
     assert sent("guichet.overdue") == []
@@ -220,7 +205,7 @@ def test_a_reopened_request_is_not_closed(cast, clock):
 
 
 def test_a_confidential_request_closes_itself_with_a_confidential_row_and_no_content(cast, clock):
-    recipient = person("mael.inizan")
+    recipient = person("gael.ivoire")
     ticket = submit(cast, kind="mal-etre", product=None, subject="Secret", body="Très secret.", recipient=recipient)
     services.ticket_status_set(ticket=ticket, actor=recipient, status=Status.RESOLVED)
     at(clock, MONDAY + timedelta(days=15))
@@ -252,7 +237,7 @@ def test_running_tick_twice_sends_nothing_twice(cast, clock):
     assert (first.reminded, first.escalated, first.closed) == (1, 1, 1)
     assert (second.reminded, second.escalated, second.closed) == (0, 0, 0)
     assert [n.recipient for n in sent("guichet.reminder")] == [cast.assignee.email]  # for `late` only
-    assert [n.recipient for n in sent("guichet.overdue")] == [person("ishan.bhojwani").email]
+    assert [n.recipient for n in sent("guichet.overdue")] == [person("igor.balise").email]
     assert fresh(late).escalated_at is not None
     assert fresh(to_close).status == Status.CLOSED
 
@@ -261,7 +246,7 @@ def test_running_tick_twice_sends_nothing_twice(cast, clock):
 
 
 def test_the_workers_housekeeping_runs_the_guichets_tick(cast, clock, settings):
-    assert "incubateur.guichet.services.tick" in settings.WORKER_HOUSEKEEPING_HOOKS
+    assert "incubateur.guichet.services.housekeeping.tick" in settings.WORKER_HOUSEKEEPING_HOOKS
     ticket = submit(cast)
     at(clock, DUE - timedelta(minutes=1))
     housekeeping("w1")

@@ -11,7 +11,7 @@ import pytest
 from incubateur.core.models import Notification, NotificationStatus
 from incubateur.guichet import services
 from incubateur.guichet.models import Status, Ticket
-from tests.guichet.conftest import person
+from tests.factories import person
 from tests.utils import run_tasks
 
 SECRET_SUBJECT = "Harcèlement par mon responsable"
@@ -65,7 +65,7 @@ def test_a_new_request_is_mailed_to_its_assignee_and_announced_on_mattermost_wit
     )
     deliver_all()
 
-    [(subject, body)] = mails_to(smtp_server, "paul.burgun@beta.gouv.fr")
+    [(subject, body)] = mails_to(smtp_server, "pierre.boussole@beta.gouv.fr")
     assert subject == f"[Guichet] Nouvelle demande {ticket.reference} : Faut-il pivoter ?"
     assert "Type : J'ai un doute sur mon produit" in body
     assert "Produit : Justice pour tous" in body
@@ -105,14 +105,14 @@ def test_the_portfolio_manager_in_copy_is_mailed_the_kind_the_product_and_the_li
         product=cast.product,
     )
     deliver_all()
-    [(subject, body)] = mails_to(smtp_server, "emmanuelle.graff@beta.gouv.fr")
+    [(subject, body)] = mails_to(smtp_server, "emilie.grenat@beta.gouv.fr")
     assert subject == f"[Guichet] Nouvelle demande {ticket.reference} : Convention bloquée"
-    [(subject, body)] = mails_to(smtp_server, "paul.burgun@beta.gouv.fr")
+    [(subject, body)] = mails_to(smtp_server, "pierre.boussole@beta.gouv.fr")
     assert (
         subject
         == f"[Guichet] En copie : demande {ticket.reference} (Faire avancer une convention, un devis, un service fait)"
     )
-    assert "Vous êtes en copie d'une demande attribuée à Emmanuelle Graff." in body
+    assert "Vous êtes en copie d'une demande attribuée à Emilie Grenat." in body
     assert "Produit : Justice pour tous" in body
     assert link(ticket) in body
     [post] = webhook_posts(mattermost)
@@ -137,7 +137,7 @@ def test_replies_and_status_changes_reach_the_requester_but_internal_notes_do_no
     deliver_all()
     [(subject, body)] = mails_to(smtp_server, requester)
     assert subject == f"[Guichet] Réponse à votre demande {ticket.reference} : Faut-il pivoter ?"
-    assert "Paul Burgun vous a répondu :" in body
+    assert "Pierre Boussole vous a répondu :" in body
     assert "Parlons-en jeudi à 10 h." in body
     assert link(ticket) in body
 
@@ -150,7 +150,7 @@ def test_replies_and_status_changes_reach_the_requester_but_internal_notes_do_no
     # The requester's answer goes to the assignee, with its text (a normal request).
     services.ticket_reply(ticket=ticket, author=cast.requester, body="Merci, c'est réglé.")
     deliver_all()
-    subject, body = mails_to(smtp_server, "paul.burgun@beta.gouv.fr")[-1]
+    subject, body = mails_to(smtp_server, "pierre.boussole@beta.gouv.fr")[-1]
     assert subject == f"[Guichet] Nouveau message sur la demande {ticket.reference} : Faut-il pivoter ?"
     assert "Merci, c'est réglé." in body
     assert len(webhook_posts(mattermost)) == 1  # only the new request was announced there
@@ -169,14 +169,14 @@ def test_a_request_recorded_on_someones_behalf_is_mailed_to_them(cast, peers):
     deliver_all()
     [(subject, body)] = mails_to(smtp_server, cast.requester.email)
     assert subject == f"[Guichet] Une demande a été enregistrée en votre nom ({ticket.reference})"
-    assert "Arnaud Robin a enregistré une demande en votre nom auprès de l'Incubateur." in body
+    assert "Antoine Rivage a enregistré une demande en votre nom auprès de l'Incubateur." in body
     assert link(ticket) in body
 
 
 def test_a_confidential_request_never_leaks_its_subject_or_body(cast, peers):
     smtp_server, mattermost = peers
-    recipient = person("mael.inizan")
-    helper = person("estelle.saget")
+    recipient = person("gael.ivoire")
+    helper = person("eva.sorbier")
     ticket = services.ticket_submit(
         requester=cast.requester, kind="mal-etre", subject=SECRET_SUBJECT, body=SECRET_BODY, recipient=recipient
     )
@@ -215,7 +215,7 @@ def test_a_confidential_request_never_leaks_its_subject_or_body(cast, peers):
     }
     # Told who was given access (a name, not content).
     [(_s, told)] = [(s, b) for s, b in mails_to(smtp_server, cast.requester.email) if "ajoutée" in s]
-    assert "Estelle Saget" in told
+    assert "Eva Sorbier" in told
 
     # Nothing anywhere: every e-mail, every webhook post, every outbox row.
     assert webhook_posts(mattermost) == []
@@ -243,7 +243,7 @@ def test_a_request_marked_confidential_is_not_announced_nor_copied(cast, peers):
     deliver_all()
     # The operations lead reads it; the portfolio manager (in copy for this kind) hears nothing.
     [(to, subject, body)] = delivered(smtp_server)
-    assert (to, subject) == ("emmanuelle.graff@beta.gouv.fr", "Vous avez une nouvelle demande confidentielle")
+    assert (to, subject) == ("emilie.grenat@beta.gouv.fr", "Vous avez une nouvelle demande confidentielle")
     assert link(ticket) in body
     assert "Justice pour tous" not in body  # not even the product
     assert webhook_posts(mattermost) == []

@@ -11,9 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from incubateur.core.models import JournalEntry, Notification
 from incubateur.guichet import services
 from incubateur.guichet.models import Offer, OfferStatus, Participant, Ticket
-from tests.factories import UserFactory
-from tests.guichet.conftest import person, team_member
-from tests.registry.factories import ProductFactory
+from tests.factories import UserFactory, person
+from tests.guichet.factories import propose
+from tests.registry.factories import ProductFactory, team_member
 
 OFFERS = "/guichet/offres/"
 NEW = "/guichet/equipe/offres/nouvelle/"
@@ -54,12 +54,8 @@ def as_user(client, user):
 
 @pytest.fixture
 def helper(cast):
-    """The member of staff who offers help: Octave Bory, of the Pôle Accélération."""
-    return person("octave.bory")
-
-
-def propose(helper, product, topic="Préparer le comité d'investissement", message="Je peux relire votre dossier."):
-    return services.offer_propose(offered_by=helper, product=product, topic=topic, message=message)
+    """The member of staff who offers help: Odilon Bastide, of the Pôle Accélération."""
+    return person("odilon.bastide")
 
 
 # --- The consent flow -----------------------------------------------------------------------------------------
@@ -116,7 +112,9 @@ def test_an_offer_does_nothing_until_the_team_accepts(client, cast, helper):
     as_user(client, cast.teammate)
     page = client.get(offer_url(offer))
     text = words(page)
-    assert "Une demande suivie par toute l'équipe de Justice pour tous sera ouverte, attribuée à Octave Bory." in text
+    assert (
+        "Une demande suivie par toute l'équipe de Justice pour tous sera ouverte, attribuée à Odilon Bastide." in text
+    )
     assert "Refuser n'a aucune conséquence pour votre équipe." in text
     response = client.post(offer_url(offer, "accepter"))
     ticket = Ticket.objects.get()
@@ -222,7 +220,7 @@ def test_a_member_sees_the_offers_to_their_teams_pending_first(client, cast, hel
     assert "Proposer de l'aide" not in words(response)
     text = words(response)
     assert "2 offres" in text
-    assert "Justice pour tous Nouvelle offre Paul Burgun" in text
+    assert "Justice pour tous Nouvelle offre Pierre Boussole" in text
     # Filter by status.
     assert listed(client.get(OFFERS, {"statut": "refusee"})) == [declined.pk]
 
@@ -241,7 +239,7 @@ def test_staff_see_the_offers_they_made_and_may_see_all(client, cast, helper):
     assert listed(response) == [mine.pk]
     assert 'aria-current="page">Offres que j\'ai faites</a>' in unescape(response.content.decode())
     assert 'href="/guichet/equipe/offres/nouvelle/"' in response.content.decode()
-    assert "Offres faites à mes équipes" not in words(response)  # Octave is in no product team
+    assert "Offres faites à mes équipes" not in words(response)  # Odilon is in no product team
     assert listed(client.get(OFFERS, {"vue": "toutes"})) == [theirs.pk, mine.pk]
     # No accept button for them, even on the pending offers of others.
     assert "/accepter/" not in client.get(OFFERS, {"vue": "toutes"}).content.decode()

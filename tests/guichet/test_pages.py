@@ -7,19 +7,19 @@ import re
 from html import unescape
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from incubateur.guichet import services
-from incubateur.guichet.forms import TicketForm
+from incubateur.guichet.forms.requester import TicketForm
 from incubateur.guichet.models import Message, Participant, Read, RoutingRule, Status, Ticket
 from incubateur.guichet.routing import pole_contact
 from incubateur.organisation.models import Pole
-from tests.factories import UserFactory
-from tests.guichet.conftest import person, team_member
-from tests.registry.factories import ProductFactory
+from tests.factories import UserFactory, person
+from tests.registry.factories import ProductFactory, team_member
 
 HOME = "/guichet/"
 MINE = "/guichet/demandes/"
@@ -96,7 +96,7 @@ def ticket(cast):
 
 @pytest.fixture
 def recipient(cast):
-    return person("mael.inizan")
+    return person("gael.ivoire")
 
 
 @pytest.fixture
@@ -119,7 +119,7 @@ def test_home_lists_every_kind_with_who_answers(cast):
     page = text(response)
     assert "J'ai un doute sur mon produit" in page
     assert "Réponse : la ou le responsable du portefeuille de votre produit" in page
-    assert "Réponse : Emmanuelle Graff, responsable des opérations" in page  # convention, administratif
+    assert "Réponse : Emilie Grenat, responsable des opérations" in page  # convention, administratif
     assert "Réponse : le Pôle Animation et Expertises" in page  # communauté
     assert (
         "Réponse, selon le sujet : le Pôle Accélération, le Pôle Animation et Expertises ou la ou le responsable du "
@@ -136,9 +136,9 @@ def test_home_lists_every_kind_with_who_answers(cast):
 
 def test_home_reads_who_answers_from_the_routing_table(cast):
     RoutingRule.objects.filter(kind="communaute", topic="", portfolio=None).update(
-        target=RoutingRule.Target.PERSON, pole=None, person=person("fanny.blanc")
+        target=RoutingRule.Target.PERSON, pole=None, person=person("flora.bruine")
     )
-    assert "Réponse : Fanny Blanc" in text(client_for(cast.requester).get(HOME))
+    assert "Réponse : Flora Bruine" in text(client_for(cast.requester).get(HOME))
 
 
 def test_the_header_links_to_the_guichet_and_staff_to_the_desk(cast):
@@ -189,7 +189,7 @@ def test_a_confidential_kind_asks_for_its_recipient_among_current_staff(cast):
     people = options(response, "recipient")
     assert people[0] == "Sélectionner une personne"
     assert (
-        "Paul Burgun — Responsable de portefeuille : Justice, le Pôle Partenariats / Responsables de Portefeuille "
+        "Pierre Boussole — Responsable de portefeuille : Justice, le Pôle Partenariats / Responsables de Portefeuille "
         "Ministériel" in people
     )
     assert not any(label.startswith("Ancien Staff") for label in people)
@@ -214,7 +214,7 @@ def test_a_request_is_sent_to_the_routed_person_with_a_deadline(cast):
     page = follow(client, response)
     due = timezone.localtime(ticket.first_response_due)
     assert (
-        f"Votre demande n°{ticket.pk} est envoyée. Paul Burgun vous répondra : réponse attendue avant le "
+        f"Votre demande n°{ticket.pk} est envoyée. Pierre Boussole vous répondra : réponse attendue avant le "
         f"{due.day} " in text(page)
     )
     assert f"à {due:%H:%M}." in text(page)
@@ -266,7 +266,7 @@ def test_a_product_outside_the_team_is_refused_on_the_product_field(cast):
     # The service's own refusal (its field is "startup") lands on the same field.
     form = TicketForm({"subject": "x", "body": "y"}, kind="doute-produit", user=cast.requester)
     assert form.is_valid()
-    with pytest.raises(services.ValidationError) as refused:
+    with pytest.raises(ValidationError) as refused:
         services.ticket_submit(requester=cast.requester, kind="doute-produit", subject="x", body="y", product=outsider)
     form.add_service_errors(refused.value)
     assert form.errors["product"] == ["Vous ne faites pas partie de l'équipe active de ce produit."]
@@ -344,8 +344,8 @@ def test_the_request_page_shows_the_facts_and_the_reason(cast, ticket):
     page = text(response)
     assert "Faut-il pivoter ?" in page and "Nos usagers ne viennent pas." in page
     assert "J'ai un doute sur mon produit" in page and "Justice pour tous" in page
-    assert "Attribuée à Paul Burgun" in page
-    assert "Pourquoi cette personne Attribuée à Paul Burgun : portefeuille Justice, ministère Justice" in page
+    assert "Attribuée à Pierre Boussole" in page
+    assert "Pourquoi cette personne Attribuée à Pierre Boussole : portefeuille Justice, ministère Justice" in page
     assert "Première réponse attendue avant le" in page and "dépassé" not in page
     assert title(response).startswith("Faut-il pivoter ? — Demande n°")
     # The requester may write and say it is settled; not reassign, not write internal notes.
@@ -371,7 +371,9 @@ def test_staff_get_the_handling_forms(cast, ticket):
         "En attente d'une réponse du demandeur",
         "Résolue",
     ]
-    assert "Paul Burgun — Responsable de portefeuille : Justice" in " ".join(options(response, "attribution-assignee"))
+    assert "Pierre Boussole — Responsable de portefeuille : Justice" in " ".join(
+        options(response, "attribution-assignee")
+    )
     assert "Le Pôle Accélération" in options(response, "attribution-pole")
     assert 'name="acces-user"' not in html  # not confidential: reassigned, not shared
 
@@ -392,11 +394,11 @@ def test_a_request_recorded_on_behalf_says_so(cast):
         recorded_by=cast.other_staff,
         channel="telephone",
     )
-    assert "Enregistrée par Arnaud Robin pour vous (téléphone)" in text(
+    assert "Enregistrée par Antoine Rivage pour vous (téléphone)" in text(
         client_for(cast.requester).get(ticket_url(ticket))
     )
     staff_page = text(client_for(cast.assignee).get(ticket_url(ticket)))
-    assert f"Enregistrée par Arnaud Robin pour {cast.requester.get_full_name()} (téléphone)" in staff_page
+    assert f"Enregistrée par Antoine Rivage pour {cast.requester.get_full_name()} (téléphone)" in staff_page
 
 
 def test_internal_notes_are_hidden_from_the_requester(cast, ticket):
@@ -478,7 +480,7 @@ def test_a_concurrent_status_change_is_refused_not_overwritten(cast, ticket):
 def test_a_concurrent_reassignment_is_refused_not_overwritten(cast, ticket):
     first, second = client_for(cast.assignee), client_for(cast.other_staff)
     first_page, second_page = first.get(ticket_url(ticket)), second.get(ticket_url(ticket))
-    fanny, octave = person("fanny.blanc"), person("octave.bory")
+    fanny, octave = person("flora.bruine"), person("odilon.bastide")
     first.post(
         ticket_url(ticket, "attribuer/"),
         {"attribution-assignee": fanny.pk, "attribution-version": hidden(first_page, "attribution-version")},
@@ -505,7 +507,7 @@ def test_reassign_to_a_person_or_a_pole(cast, ticket):
     ticket.refresh_from_db()
     assert ticket.assignee == pole_contact(acceleration) and ticket.pole == acceleration
     assert f"La demande est attribuée à {ticket.assignee.get_full_name()}" in text(follow(staff, response))
-    assert "Le Pôle Accélération, par Arnaud Robin" in text(staff.get(ticket_url(ticket)))
+    assert "Le Pôle Accélération, par Antoine Rivage" in text(staff.get(ticket_url(ticket)))
 
 
 # --- Confidential requests -----------------------------------------------------------------------------------------
@@ -549,12 +551,12 @@ def test_a_confidential_request_is_shared_not_reassigned(cast, confidential, rec
     html = response.content.decode()
     assert 'name="attribution-assignee"' not in html
     people = options(response, "acces-user")
-    assert not any(label.startswith("Maël Inizan") for label in people)  # already in
+    assert not any(label.startswith("Gaël Ivoire") for label in people)  # already in
     robin = cast.other_staff
     response = client.post(ticket_url(confidential, "acces/"), {"acces-user": robin.pk})
-    assert "Arnaud Robin a maintenant accès à la demande" in text(follow(client, response))
+    assert "Antoine Rivage a maintenant accès à la demande" in text(follow(client, response))
     assert client_for(robin).get(ticket_url(confidential)).status_code == 200
-    # Twice is refused next to the field (Arnaud Robin is no longer offered).
+    # Twice is refused next to the field (Antoine Rivage is no longer offered).
     again = client.post(ticket_url(confidential, "acces/"), {"acces-user": robin.pk})
     assert again.status_code == 200 and "Sélectionnez un choix valide" in field_error(again, "acces-user")
     assert Participant.objects.filter(ticket=confidential).count() == 2
@@ -562,8 +564,8 @@ def test_a_confidential_request_is_shared_not_reassigned(cast, confidential, rec
     page = text(client_for(cast.requester).get(ticket_url(confidential)))
     assert "Personnes ayant accès" in page
     assert "Vous, qui avez fait la demande" in page
-    assert "Maël Inizan — choisie par vous" in page
-    assert "Arnaud Robin — accès donné par Maël Inizan le" in page
+    assert "Gaël Ivoire — choisie par vous" in page
+    assert "Antoine Rivage — accès donné par Gaël Ivoire le" in page
 
 
 def test_the_requester_sees_who_read_their_confidential_request(cast, confidential, recipient):
@@ -573,11 +575,11 @@ def test_the_requester_sees_who_read_their_confidential_request(cast, confidenti
     reader.get(ticket_url(confidential))
     assert list(Read.objects.values_list("user", flat=True)) == [recipient.pk, recipient.pk]
     page = text(requester.get(ticket_url(confidential)))
-    assert "Qui a consulté ma demande Maël Inizan : 2 consultations, la dernière le" in page
+    assert "Qui a consulté ma demande Gaël Ivoire : 2 consultations, la dernière le" in page
     reader_page = text(reader.get(ticket_url(confidential)))
     assert "Qui a consulté cette demande" in reader_page
     assert f"{cast.requester.get_full_name()}, qui a fait la demande" in reader_page
-    assert "Maël Inizan (vous) — choisie par la personne qui a fait la demande" in reader_page
+    assert "Gaël Ivoire (vous) — choisie par la personne qui a fait la demande" in reader_page
     # An ordinary request logs no read and shows no such list.
     ordinary = services.ticket_submit(requester=cast.requester, kind="autre", subject="Ordinaire", body="…")
     assert "Qui a consulté" not in text(client_for(cast.other_staff).get(ticket_url(ordinary)))
@@ -610,7 +612,7 @@ def test_the_confidential_page_query_count_stays_flat(cast, confidential, recipi
     for user in (recipient, cast.requester):
         client = client_for(user)
         before = count_queries(client, ticket_url(confidential))
-        helper = person("octave.bory") if user == recipient else person("john.labuzan")
+        helper = person("odilon.bastide") if user == recipient else person("jean.lucarne")
         services.ticket_participant_add(ticket=confidential, actor=recipient, user=helper)
         services.ticket_reply(ticket=confidential, author=helper, body="Bonjour")
         services.ticket_reply(ticket=confidential, author=cast.requester, body="Merci")

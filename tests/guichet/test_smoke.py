@@ -1,20 +1,20 @@
 from incubateur.guichet import services
 from incubateur.guichet.models import Ticket
-from tests.guichet.conftest import person
+from tests.factories import person
 
 
-def test_a_justice_product_doubt_lands_with_paul_burgun(cast):
+def test_a_justice_product_doubt_lands_with_its_portfolio_manager(cast):
     ticket = services.ticket_submit(
         requester=cast.requester, kind="doute-produit", subject="Doute", body="Faut-il pivoter ?", product=cast.product
     )
     assert ticket.assignee == cast.assignee
     assert ticket.routing_reason == (
-        "attribuée à Paul Burgun : portefeuille Justice, ministère Justice, produit Justice pour tous"
+        "attribuée à Pierre Boussole : portefeuille Justice, ministère Justice, produit Justice pour tous"
     )
 
 
 def test_mal_etre_is_invisible_to_other_staff(cast):
-    recipient = person("mael.inizan")
+    recipient = person("gael.ivoire")
     ticket = services.ticket_submit(
         requester=cast.requester, kind="mal-etre", subject="Difficile", body="…", recipient=recipient
     )

@@ -48,7 +48,7 @@ def person(username: str):
 
 @pytest.fixture
 def staff_client(client, organisation):
-    client.force_login(person("emmanuelle.graff"))
+    client.force_login(person("emilie.grenat"))
     return client
 
 
@@ -90,8 +90,8 @@ def test_the_page_shows_the_whole_organisation(client, organisation):
             ]
         )
         assert row in page, row
-    assert "Paul Burgun Justice Justice Justice" in page
-    assert "Maël Inizan Logement — Logement" in page
+    assert "Pierre Boussole Justice Justice Justice" in page
+    assert "Gaël Ivoire Logement — Logement" in page
     for reason in Reason.objects.all():
         assert reason.title in page
     for commitment in Commitment.objects.all():
@@ -107,7 +107,7 @@ def test_the_page_shows_the_whole_organisation(client, organisation):
     assert 'href="https://beta.gouv.fr/recrutement"' in html
     assert 'href="https://mattermost.incubateur.net/betagouv/channels/incubateur-animation"' in html
     # No space between a name and the comma that follows it.
-    assert '<span class="fr-text--bold">Octave Bory</span>, Expert accélération</li>' in html
+    assert '<span class="fr-text--bold">Odilon Bastide</span>, Expert accélération</li>' in html
     # Links in a pole's note are clickable.
     assert 'href="https://eig.numerique.gouv.fr/participer/candidats/"' in html
 
@@ -132,12 +132,12 @@ def test_the_page_has_the_sections_in_order(client, organisation):
 @pytest.mark.parametrize(
     "query,count,hit",
     [
-        ("mael", 2, "Maël Inizan, Responsable du pôle, coach — Le pôle Coaching produit"),
-        ("MAËL", 2, "Maël Inizan, Responsable de portefeuille : Logement — Le Pôle Partenariats"),
-        ("chaib", 1, "Chaïb Martinez, Expert accélération — Le Pôle Accélération"),
-        ("justice", 1, "Paul Burgun, Responsable de portefeuille : Justice — Le Pôle Partenariats"),
-        ("cyber", 1, "Elsa Le Duigou, Responsable de portefeuille : Santé, Solidarités, Cybersécurité et IA"),
-        ("acceleration", 7, "Octave Bory, Expert accélération — Le Pôle Accélération"),
+        ("gael", 2, "Gaël Ivoire, Responsable du pôle, coach — Le pôle Coaching produit"),
+        ("GAËL", 2, "Gaël Ivoire, Responsable de portefeuille : Logement — Le Pôle Partenariats"),
+        ("caius", 1, "Caïus Marelle, Expert accélération — Le Pôle Accélération"),
+        ("justice", 1, "Pierre Boussole, Responsable de portefeuille : Justice — Le Pôle Partenariats"),
+        ("cyber", 1, "Eline Le Brizec, Responsable de portefeuille : Santé, Solidarités, Cybersécurité et IA"),
+        ("acceleration", 7, "Odilon Bastide, Expert accélération — Le Pôle Accélération"),
     ],
 )
 def test_search_on_the_page(client, organisation, query, count, hit):
@@ -149,7 +149,7 @@ def test_search_on_the_page(client, organisation, query, count, hit):
 
 
 def test_a_search_result_links_to_its_pole(client, organisation):
-    html = client.get(PAGE, {"q": "chaib"}).content.decode()
+    html = client.get(PAGE, {"q": "caius"}).content.decode()
     assert '<a href="#pole-acceleration">Le Pôle Accélération</a>' in html
     assert 'id="pole-acceleration"' in html
 
@@ -173,9 +173,9 @@ def test_a_search_without_results_says_what_to_try(client, organisation):
 
 
 def test_the_query_is_escaped(client, organisation):
-    html = client.get(PAGE, {"q": "<b>Maël</b>"}).content.decode()
-    assert "<b>Maël</b>" not in html
-    assert "&lt;b&gt;Maël&lt;/b&gt;" in html
+    html = client.get(PAGE, {"q": "<b>Gaël</b>"}).content.decode()
+    assert "<b>Gaël</b>" not in html
+    assert "&lt;b&gt;Gaël&lt;/b&gt;" in html
 
 
 def test_too_long_a_query_is_a_field_error(client, organisation):
@@ -189,10 +189,12 @@ def test_who_to_contact_for_a_ministry(client, organisation):
     response = client.get(PAGE, {"ministere": "justice"})
     page = main_text(response)
     assert (
-        "Pour Justice, votre interlocuteur est Paul Burgun, responsable du portefeuille Justice. "
-        "Écrivez-lui à paul.burgun@beta.gouv.fr." in page
+        "Pour Justice, votre interlocuteur est Pierre Boussole, responsable du portefeuille Justice. "
+        "Écrivez-lui à pierre.boussole@beta.gouv.fr." in page
     )
-    assert '<a href="mailto:paul.burgun@beta.gouv.fr">paul.burgun@beta.gouv.fr</a>' in response.content.decode()
+    assert (
+        '<a href="mailto:pierre.boussole@beta.gouv.fr">pierre.boussole@beta.gouv.fr</a>' in response.content.decode()
+    )
     # The answered ministry stays selected.
     assert '<option value="justice" selected>Justice</option>' in response.content.decode()
 
@@ -200,8 +202,8 @@ def test_who_to_contact_for_a_ministry(client, organisation):
 def test_who_to_contact_for_a_ministry_no_portfolio_covers(client, organisation):
     page = main_text(client.get(PAGE, {"ministere": "spm"}))
     assert (
-        "Pour Services du Premier ministre, votre interlocuteur est Ishan Bhojwani. "
-        "Écrivez-lui à ishan.bhojwani@beta.gouv.fr (aucun portefeuille ne couvre ce périmètre : "
+        "Pour Services du Premier ministre, votre interlocuteur est Igor Balise. "
+        "Écrivez-lui à igor.balise@beta.gouv.fr (aucun portefeuille ne couvre ce périmètre : "
         "L'Équipe de Direction et Opérations prend le relais)." in page
     )
 
@@ -228,10 +230,10 @@ def test_an_unknown_ministry_is_a_field_error_not_a_server_error(client, organis
 
 
 def test_search_and_ministry_together(client, organisation):
-    response = client.get(PAGE, {"q": "chaib", "ministere": "culture"})
+    response = client.get(PAGE, {"q": "caius", "ministere": "culture"})
     page = main_text(response)
-    assert "1 résultat pour « chaib » :" in page
-    assert "Pour Culture, votre interlocuteur est Adrien Zemour" in page
+    assert "1 résultat pour « caius » :" in page
+    assert "Pour Culture, votre interlocuteur est Albert Zodiaque" in page
 
 
 def _add_people(count: int) -> None:
@@ -290,8 +292,8 @@ def test_the_manage_page_lists_portfolios_and_poles(staff_client):
     response = staff_client.get(MANAGE)
     assert response.status_code == 200
     page = main_text(response)
-    assert "Paul Burgun Changer le responsable du portefeuille Justice" in page
-    assert "Octave Bory Expert accélération Terminer ce poste de Octave Bory" in page
+    assert "Pierre Boussole Changer le responsable du portefeuille Justice" in page
+    assert "Odilon Bastide Expert accélération Terminer ce poste de Odilon Bastide" in page
     html = response.content.decode()
     assert 'href="/equipe/organisation/portefeuilles/justice/"' in html
     assert 'href="/equipe/organisation/poles/animation/ajouter/"' in html
@@ -304,25 +306,27 @@ def test_the_manage_page_lists_portfolios_and_poles(staff_client):
 def test_the_portfolio_form_shows_the_current_manager(staff_client):
     html = staff_client.get("/equipe/organisation/portefeuilles/justice/").content.decode()
     assert "Portefeuille « Justice »" in unescape(html)
-    assert f'<option value="{person("paul.burgun").pk}" selected>Paul Burgun (paul.burgun)</option>' in html
+    assert (
+        f'<option value="{person("pierre.boussole").pk}" selected>Pierre Boussole (pierre.boussole)</option>' in html
+    )
 
 
 def test_changing_a_portfolio_manager_shows_on_the_public_page_and_in_the_journal(staff_client):
-    mael = person("mael.inizan")
-    response = staff_client.post("/equipe/organisation/portefeuilles/justice/", {"manager": mael.pk}, follow=True)
+    gael = person("gael.ivoire")
+    response = staff_client.post("/equipe/organisation/portefeuilles/justice/", {"manager": gael.pk}, follow=True)
     assert response.redirect_chain == [(MANAGE, 302)]
     assert "Le portefeuille « Justice » a été mis à jour." in main_text(response)
-    assert Portfolio.objects.get(slug="justice").manager == mael
+    assert Portfolio.objects.get(slug="justice").manager == gael
 
     page = main_text(staff_client.get(PAGE))
-    assert "Maël Inizan Justice Justice Justice" in page
-    assert "Paul Burgun Justice" not in page
+    assert "Gaël Ivoire Justice Justice Justice" in page
+    assert "Pierre Boussole Justice" not in page
     answer = main_text(staff_client.get(PAGE, {"ministere": "justice"}))
-    assert "Pour Justice, votre interlocuteur est Maël Inizan, responsable du portefeuille Justice." in answer
+    assert "Pour Justice, votre interlocuteur est Gaël Ivoire, responsable du portefeuille Justice." in answer
 
     journal = main_text(staff_client.get("/equipe/journal/"))
-    assert "Emmanuelle Graff Maël Inizan est désormais responsable du portefeuille Justice Justice Publique" in journal
-    entry = JournalEntry.objects.get(action="organisation.portfolio_manager", actor=person("emmanuelle.graff"))
+    assert "Emilie Grenat Gaël Ivoire est désormais responsable du portefeuille Justice Justice Publique" in journal
+    entry = JournalEntry.objects.get(action="organisation.portfolio_manager", actor=person("emilie.grenat"))
     assert entry.visibility == Visibility.PUBLIC
 
 
@@ -338,7 +342,7 @@ def test_an_unknown_manager_is_a_field_error(staff_client):
     assert response.status_code == 200
     assert "Sélectionnez un choix valide" in main_text(response)
     assert 'aria-describedby="id_manager-desc-error"' in response.content.decode()
-    assert Portfolio.objects.get(slug="justice").manager == person("paul.burgun")
+    assert Portfolio.objects.get(slug="justice").manager == person("pierre.boussole")
 
 
 def test_an_unknown_portfolio_or_pole_is_a_404(staff_client):
@@ -409,13 +413,13 @@ def test_the_add_form_shows_errors_next_to_their_field(staff_client, data, field
 
 
 def test_ending_a_position_asks_for_confirmation_then_ends_it(staff_client):
-    position = Position.objects.current().get(person__username="octave.bory")
+    position = Position.objects.current().get(person__username="odilon.bastide")
     url = f"/equipe/organisation/postes/{position.pk}/terminer/"
 
     confirmation = staff_client.get(url)
     assert confirmation.status_code == 200
     assert (
-        "Octave Bory quittera Le Pôle Accélération (Expert accélération). "
+        "Odilon Bastide quittera Le Pôle Accélération (Expert accélération). "
         "Son historique est conservé et le changement sera publié dans le journal." in main_text(confirmation)
     )
     position.refresh_from_db()
@@ -423,14 +427,14 @@ def test_ending_a_position_asks_for_confirmation_then_ends_it(staff_client):
 
     response = staff_client.post(url, follow=True)
     assert response.redirect_chain == [(MANAGE, 302)]
-    assert "Octave Bory a quitté Le Pôle Accélération." in main_text(response)
+    assert "Odilon Bastide a quitté Le Pôle Accélération." in main_text(response)
     position.refresh_from_db()
     assert not position.is_current
-    octave = person("octave.bory")
-    assert octave.is_active
-    assert not octave.is_incubator_staff
-    assert "Octave Bory" not in main_text(staff_client.get(PAGE))
-    assert "Octave Bory a quitté Le Pôle Accélération (Expert accélération)" in main_text(
+    odilon = person("odilon.bastide")
+    assert odilon.is_active
+    assert not odilon.is_incubator_staff
+    assert "Odilon Bastide" not in main_text(staff_client.get(PAGE))
+    assert "Odilon Bastide a quitté Le Pôle Accélération (Expert accélération)" in main_text(
         staff_client.get("/equipe/journal/")
     )
     # Once ended, there is nothing left to end.
@@ -449,14 +453,14 @@ def test_a_portfolio_position_cannot_be_ended_from_its_pole(staff_client):
 
 def test_a_member_of_the_community_cannot_change_anything(client, organisation):
     client.force_login(UserFactory())
-    position = Position.objects.current().get(person__username="octave.bory")
+    position = Position.objects.current().get(person__username="odilon.bastide")
     rows = JournalEntry.objects.count()
     assert client.post("/equipe/organisation/portefeuilles/justice/", {"manager": ""}).status_code == 404
     assert client.post(f"/equipe/organisation/postes/{position.pk}/terminer/").status_code == 404
     newcomer = UserFactory(username="camille.durand")
     data = {"person": newcomer.pk, "title": "Intruse"}
     assert client.post("/equipe/organisation/poles/animation/ajouter/", data).status_code == 404
-    assert Portfolio.objects.get(slug="justice").manager == person("paul.burgun")
+    assert Portfolio.objects.get(slug="justice").manager == person("pierre.boussole")
     position.refresh_from_db()
     assert position.is_current
     assert not Position.objects.filter(person=newcomer).exists()
@@ -464,8 +468,8 @@ def test_a_member_of_the_community_cannot_change_anything(client, organisation):
 
 
 def test_someone_who_leaves_the_incubator_loses_the_staff_pages(client, organisation):
-    octave = person("octave.bory")
-    client.force_login(octave)
+    odilon = person("odilon.bastide")
+    client.force_login(odilon)
     assert client.get(MANAGE).status_code == 200
-    services.position_end(position=Position.objects.current().get(person=octave), by=None)
+    services.position_end(position=Position.objects.current().get(person=odilon), by=None)
     assert client.get(MANAGE).status_code == 404

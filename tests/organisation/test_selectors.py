@@ -13,46 +13,46 @@ FALLBACK = "L'Équipe de Direction et Opérations prend le relais"
 
 # The portfolio table of the organisation, row by row: ministry code → manager.
 BY_MINISTRY = {
-    "travail": ("yowa.muzadi", "Travail, Insertion et Armées"),
-    "armees": ("yowa.muzadi", "Travail, Insertion et Armées"),
-    "justice": ("paul.burgun", "Justice"),
-    "solidarite-sante": ("elsa.le-duigou", "Santé, Solidarités, Cybersécurité et IA"),
-    "education": ("clemence.lopez", "Education Nationale, Enseignement supérieur, Sports"),
-    "enseignement-sup": ("clemence.lopez", "Education Nationale, Enseignement supérieur, Sports"),
-    "sport": ("clemence.lopez", "Education Nationale, Enseignement supérieur, Sports"),
-    "environnement": ("margot.sanchez", "Transition Ecologique"),
-    "territoires": ("adrien.zemour", "Territoire, Affaires Etrangères et Culture"),
-    "affaires-etrangeres": ("adrien.zemour", "Territoire, Affaires Etrangères et Culture"),
-    "culture": ("adrien.zemour", "Territoire, Affaires Etrangères et Culture"),
-    "bercy": ("magali.marcel", "Economie, Agriculture"),
-    "agriculture": ("magali.marcel", "Economie, Agriculture"),
-    "interieur": ("thibault.desjardins", "Intérieur"),
+    "travail": ("yasmine.mimosa", "Travail, Insertion et Armées"),
+    "armees": ("yasmine.mimosa", "Travail, Insertion et Armées"),
+    "justice": ("pierre.boussole", "Justice"),
+    "solidarite-sante": ("eline.le-brizec", "Santé, Solidarités, Cybersécurité et IA"),
+    "education": ("cyrielle.lavande", "Education Nationale, Enseignement supérieur, Sports"),
+    "enseignement-sup": ("cyrielle.lavande", "Education Nationale, Enseignement supérieur, Sports"),
+    "sport": ("cyrielle.lavande", "Education Nationale, Enseignement supérieur, Sports"),
+    "environnement": ("marion.sapin", "Transition Ecologique"),
+    "territoires": ("albert.zodiaque", "Territoire, Affaires Etrangères et Culture"),
+    "affaires-etrangeres": ("albert.zodiaque", "Territoire, Affaires Etrangères et Culture"),
+    "culture": ("albert.zodiaque", "Territoire, Affaires Etrangères et Culture"),
+    "bercy": ("madeleine.marin", "Economie, Agriculture"),
+    "agriculture": ("madeleine.marin", "Economie, Agriculture"),
+    "interieur": ("theo.dolmen", "Intérieur"),
 }
 UNCOVERED = ["spm", "outre-mer", "autres"]
 
 BY_THEME = {
-    "Logement": "mael.inizan",
-    "logement": "mael.inizan",
-    "Jeunesse": "estelle.saget",
-    "Vie associative": "estelle.saget",
-    "vie associative": "estelle.saget",
-    "VIE ASSOCIATIVE": "estelle.saget",
-    "  vie   associative ": "estelle.saget",
-    "Sécurité informatique": "elsa.le-duigou",
-    "securite informatique": "elsa.le-duigou",
-    "Cybersécurité": "elsa.le-duigou",
-    "cybersecurite": "elsa.le-duigou",
-    "IA": "elsa.le-duigou",
-    "ia": "elsa.le-duigou",
-    "Intelligence artificielle": "elsa.le-duigou",
-    "Santé": "elsa.le-duigou",
-    "ecologie": "margot.sanchez",
-    "Biodiversité": "margot.sanchez",
-    "Insertion": "yowa.muzadi",
-    "Travail / Emploi": "yowa.muzadi",
-    "Collectivités": "adrien.zemour",
-    "Entreprises": "magali.marcel",
-    "Sport": "clemence.lopez",
+    "Logement": "gael.ivoire",
+    "logement": "gael.ivoire",
+    "Jeunesse": "eva.sorbier",
+    "Vie associative": "eva.sorbier",
+    "vie associative": "eva.sorbier",
+    "VIE ASSOCIATIVE": "eva.sorbier",
+    "  vie   associative ": "eva.sorbier",
+    "Sécurité informatique": "eline.le-brizec",
+    "securite informatique": "eline.le-brizec",
+    "Cybersécurité": "eline.le-brizec",
+    "cybersecurite": "eline.le-brizec",
+    "IA": "eline.le-brizec",
+    "ia": "eline.le-brizec",
+    "Intelligence artificielle": "eline.le-brizec",
+    "Santé": "eline.le-brizec",
+    "ecologie": "marion.sapin",
+    "Biodiversité": "marion.sapin",
+    "Insertion": "yasmine.mimosa",
+    "Travail / Emploi": "yasmine.mimosa",
+    "Collectivités": "albert.zodiaque",
+    "Entreprises": "madeleine.marin",
+    "Sport": "cyrielle.lavande",
 }
 
 
@@ -91,35 +91,35 @@ def test_contact_for_every_ministry_and_theme_of_every_portfolio():
 
 def test_themes_come_before_ministries():
     contact = selectors.contact_for(themes=["Logement"], ministries=["justice"])
-    assert contact.person.username == "mael.inizan"
+    assert contact.person.username == "gael.ivoire"
     assert contact.explanation == "portefeuille Logement, thématique Logement"
 
 
 def test_an_unknown_theme_falls_through_to_the_ministries():
     contact = selectors.contact_for(themes=["Astronomie"], ministries=["justice"])
-    assert contact.person.username == "paul.burgun"
+    assert contact.person.username == "pierre.boussole"
 
 
 def test_ministries_are_tried_in_order():
-    assert selectors.contact_for(ministries=["spm", "culture", "justice"]).person.username == "adrien.zemour"
+    assert selectors.contact_for(ministries=["spm", "culture", "justice"]).person.username == "albert.zodiaque"
 
 
 @pytest.mark.parametrize("code", UNCOVERED)
 def test_ministries_no_portfolio_covers_go_to_the_head_of_the_direction(code):
     contact = selectors.contact_for(ministries=[code])
-    assert contact.person.username == "ishan.bhojwani"
+    assert contact.person.username == "igor.balise"
     assert contact.portfolio is None
     assert contact.explanation == f"aucun portefeuille ne couvre ce périmètre : {FALLBACK}"
 
 
 def test_an_unknown_theme_goes_to_the_fallback():
     contact = selectors.contact_for(themes=["Astronomie"])
-    assert (contact.person.username, contact.portfolio) == ("ishan.bhojwani", None)
+    assert (contact.person.username, contact.portfolio) == ("igor.balise", None)
 
 
 def test_nothing_asked_goes_to_the_fallback():
     contact = selectors.contact_for()
-    assert (contact.person.username, contact.portfolio) == ("ishan.bhojwani", None)
+    assert (contact.person.username, contact.portfolio) == ("igor.balise", None)
     assert contact.explanation == f"aucun périmètre indiqué : {FALLBACK}"
 
 
@@ -132,9 +132,9 @@ def test_a_vacant_portfolio_answers_with_nobody():
 
 def test_contact_for_follows_a_new_manager():
     services.portfolio_set_manager(
-        portfolio=Portfolio.objects.get(slug="justice"), manager=User.objects.get(username="mael.inizan"), by=None
+        portfolio=Portfolio.objects.get(slug="justice"), manager=User.objects.get(username="gael.ivoire"), by=None
     )
-    assert selectors.contact_for(ministries=["justice"]).person.username == "mael.inizan"
+    assert selectors.contact_for(ministries=["justice"]).person.username == "gael.ivoire"
 
 
 def test_a_fallback_pole_without_a_lead_answers_with_nobody():
@@ -153,19 +153,19 @@ def usernames(query: str) -> set[str]:
 @pytest.mark.parametrize(
     "query,username",
     [
-        ("mael", "mael.inizan"),
-        ("Maël", "mael.inizan"),
-        ("MAËL", "mael.inizan"),
-        ("chaib", "chaib.martinez"),
-        ("Chaïb Martinez", "chaib.martinez"),
-        ("justice", "paul.burgun"),
-        ("cyber", "elsa.le-duigou"),
-        ("le duigou", "elsa.le-duigou"),
-        ("elsa.le-duigou", "elsa.le-duigou"),
-        ("PMO", "emmanuelle.graff"),
-        ("Santé et solidarités", "elsa.le-duigou"),
-        ("solidarite-sante", "elsa.le-duigou"),
-        ("logement", "mael.inizan"),
+        ("gael", "gael.ivoire"),
+        ("Gaël", "gael.ivoire"),
+        ("GAËL", "gael.ivoire"),
+        ("caius", "caius.marelle"),
+        ("Caïus Marelle", "caius.marelle"),
+        ("justice", "pierre.boussole"),
+        ("cyber", "eline.le-brizec"),
+        ("le brizec", "eline.le-brizec"),
+        ("eline.le-brizec", "eline.le-brizec"),
+        ("PMO", "emilie.grenat"),
+        ("Santé et solidarités", "eline.le-brizec"),
+        ("solidarite-sante", "eline.le-brizec"),
+        ("logement", "gael.ivoire"),
     ],
 )
 def test_search_finds_people_by_name_role_ministry_or_theme(query, username):
@@ -173,16 +173,16 @@ def test_search_finds_people_by_name_role_ministry_or_theme(query, username):
 
 
 def test_search_for_a_name_finds_each_of_their_positions():
-    hits = selectors.search("mael")
-    assert [(h.fullname, h.pole_slug) for h in hits] == [("Maël Inizan", "partenariats"), ("Maël Inizan", "coaching")]
+    hits = selectors.search("gael")
+    assert [(h.fullname, h.pole_slug) for h in hits] == [("Gaël Ivoire", "partenariats"), ("Gaël Ivoire", "coaching")]
     assert {h.role for h in hits} == {"Responsable de portefeuille : Logement", "Responsable du pôle, coach"}
 
 
 def test_search_for_justice_finds_its_portfolio_manager_only():
     [hit] = selectors.search("justice")
     assert (hit.username, hit.fullname, hit.role, hit.pole) == (
-        "paul.burgun",
-        "Paul Burgun",
+        "pierre.boussole",
+        "Pierre Boussole",
         "Responsable de portefeuille : Justice",
         "Le Pôle Partenariats / Responsables de Portefeuille Ministériel",
     )
@@ -200,8 +200,8 @@ def test_search_for_a_pole_finds_its_members():
 
 
 def test_every_word_must_match():
-    assert usernames("paul justice") == {"paul.burgun"}
-    assert usernames("paul logement") == set()
+    assert usernames("pierre justice") == {"pierre.boussole"}
+    assert usernames("pierre logement") == set()
 
 
 @pytest.mark.parametrize("query", ["", "   ", "\n"])
@@ -214,8 +214,8 @@ def test_a_query_that_matches_nobody():
 
 
 def test_search_skips_ended_positions():
-    services.position_end(position=Position.objects.current().get(person__username="octave.bory"), by=None)
-    assert usernames("octave") == set()
+    services.position_end(position=Position.objects.current().get(person__username="odilon.bastide"), by=None)
+    assert usernames("odilon") == set()
 
 
 def test_search_is_limited():
@@ -237,8 +237,8 @@ def test_directory_reads_everything_in_order():
     ]
     # The lead first in each pole, then the file's order.
     acceleration = next(p for p in directory.poles if p.slug == "acceleration")
-    assert acceleration.current_positions[0].person.username == "paul.burgun"
-    assert acceleration.lead.username == "paul.burgun"
+    assert acceleration.current_positions[0].person.username == "pierre.boussole"
+    assert acceleration.lead.username == "pierre.boussole"
     assert len(directory.portfolios) == 10
     assert directory.portfolios[0].label == "Travail, Insertion et Armées"
-    assert Pole.objects.get(slug="eig").lead.username == "thomas.parisot"
+    assert Pole.objects.get(slug="eig").lead.username == "tristan.pergola"

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.utils import timezone
@@ -23,9 +22,9 @@ from incubateur.organisation.models import (
     Reason,
 )
 from tests.factories import UserFactory
+from tests.organisation.helpers import ORGANISATION_FILE, REAL_ORGANISATION_FILE
 
 User = get_user_model()
-REAL_FILE = Path(settings.BASE_DIR) / "data" / "organisation.yaml"
 KINDS = ["personnes", "pôles", "portefeuilles", "postes", "contacts", "raisons", "engagements"]
 
 
@@ -42,7 +41,7 @@ def public_messages() -> list[str]:
 
 
 def report_lines(output: str) -> dict[str, str]:
-    """`personnes : 37 créé(s), …` → {"personnes": "37 créé(s), …"}."""
+    """`personnes : 26 créé(s), …` → {"personnes": "26 créé(s), …"}."""
     lines = {}
     for line in output.splitlines()[1:]:
         kind, _, counts = line.strip().partition(" : ")
@@ -50,14 +49,19 @@ def report_lines(output: str) -> dict[str, str]:
     return lines
 
 
-def load(path=None) -> str:
+def load(path=ORGANISATION_FILE) -> str:
     out = StringIO()
-    call_command("load_organisation", *([str(path)] if path else []), stdout=out)
+    call_command("load_organisation", str(path), stdout=out)
     return out.getvalue()
 
 
 def real_data() -> dict:
-    return yaml.safe_load(REAL_FILE.read_text(encoding="utf-8"))
+    return yaml.safe_load(REAL_ORGANISATION_FILE.read_text(encoding="utf-8"))
+
+
+def fixture_data() -> dict:
+    """The tests' fictional organisation, to change and load again."""
+    return yaml.safe_load(ORGANISATION_FILE.read_text(encoding="utf-8"))
 
 
 def write(tmp_path, data: dict) -> Path:
@@ -70,11 +74,11 @@ def pole_entry(data: dict, slug: str) -> dict:
     return next(pole for pole in data["poles"] if pole["slug"] == slug)
 
 
-# --- Loading the real file -------------------------------------------------------------------------
+# --- Loading the real file (data/organisation.yaml) ------------------------------------------------------
 
 
-def test_loading_the_real_file_creates_everyone_and_says_so(organisation):
-    assert report_lines(organisation) == {
+def test_loading_the_real_file_creates_everyone_and_says_so(real_organisation):
+    assert report_lines(real_organisation) == {
         "personnes": "37 créé(s), 0 modifié(s), 0 inchangé(s)",
         "pôles": "8 créé(s), 0 modifié(s), 0 inchangé(s)",
         "portefeuilles": "10 créé(s), 0 modifié(s), 0 inchangé(s)",
@@ -93,7 +97,7 @@ def test_loading_the_real_file_creates_everyone_and_says_so(organisation):
     assert Department.objects.count() == 1
 
 
-def test_every_person_of_the_file_holds_their_role(organisation):
+def test_every_person_of_the_file_holds_their_role(real_organisation):
     data = real_data()
     names = {p["username"]: (p["first_name"], p["last_name"]) for p in data["people"]}
     for user in User.objects.all():
@@ -117,7 +121,7 @@ def test_every_person_of_the_file_holds_their_role(organisation):
         assert position.title == f"Responsable de portefeuille : {entry['label']}"
 
 
-def test_spot_checks_of_the_real_organisation(organisation):
+def test_spot_checks_of_the_real_organisation(real_organisation):
     paul = person("paul.burgun")
     assert paul.get_full_name() == "Paul Burgun"
     assert {
@@ -153,7 +157,7 @@ def test_spot_checks_of_the_real_organisation(organisation):
     ]
 
 
-def test_everyone_is_incubator_staff_with_their_beta_gouv_address(organisation):
+def test_everyone_is_incubator_staff_with_their_beta_gouv_address(real_organisation):
     for user in User.objects.all():
         assert user.email == f"{user.username}@beta.gouv.fr"
         assert user.is_incubator_staff
@@ -164,11 +168,11 @@ def test_everyone_is_incubator_staff_with_their_beta_gouv_address(organisation):
 def test_addresses_follow_the_member_email_domain_setting(settings):
     settings.MEMBER_EMAIL_DOMAIN = "exemple.gouv.fr"
     load()
-    assert person("paul.burgun").email == "paul.burgun@exemple.gouv.fr"
+    assert person("pierre.boussole").email == "pierre.boussole@exemple.gouv.fr"
     assert not User.objects.filter(email__endswith="@beta.gouv.fr").exists()
 
 
-def test_contacts_reasons_and_commitments(organisation):
+def test_contacts_reasons_and_commitments(real_organisation):
     department = Department.objects.get()
     assert department.contact_email == "dinum@beta.gouv.fr"
     assert department.mattermost_channel == "incubateur-animation"
@@ -192,16 +196,16 @@ def test_contacts_reasons_and_commitments(organisation):
 def test_the_load_is_journaled_publicly_once_per_change_and_internally_once_per_run(organisation):
     # One row per position started and per portfolio given: what the community may read.
     assert (
-        JournalEntry.objects.filter(visibility=Visibility.PUBLIC, action="organisation.position_started").count() == 39
+        JournalEntry.objects.filter(visibility=Visibility.PUBLIC, action="organisation.position_started").count() == 28
     )
     assert (
         JournalEntry.objects.filter(visibility=Visibility.PUBLIC, action="organisation.portfolio_manager").count()
         == 10
     )
-    assert "Paul Burgun est désormais responsable du portefeuille Justice" in public_messages()
+    assert "Pierre Boussole est désormais responsable du portefeuille Justice" in public_messages()
     loaded = JournalEntry.objects.get(action="organisation.loaded")
     assert loaded.visibility == Visibility.INTERNAL
-    assert loaded.message.startswith("Organisation chargée depuis organisation.yaml : personnes : 37 créé(s)")
+    assert loaded.message.startswith("Organisation chargée depuis organisation.yaml : personnes : 26 créé(s)")
 
 
 def test_a_second_load_changes_nothing(organisation):
@@ -212,7 +216,7 @@ def test_a_second_load_changes_nothing(organisation):
     for kind, counts in second.items():
         assert counts.startswith("0 créé(s), 0 modifié(s), "), f"{kind} : {counts}"
         assert "terminé" not in counts, f"{kind} : {counts}"
-    assert second["postes"] == "0 créé(s), 0 modifié(s), 39 inchangé(s)"
+    assert second["postes"] == "0 créé(s), 0 modifié(s), 28 inchangé(s)"
     assert {model: model.objects.count() for model in rows} == rows
     assert JournalEntry.objects.filter(visibility=Visibility.PUBLIC).count() == public
 
@@ -221,70 +225,70 @@ def test_a_second_load_changes_nothing(organisation):
 
 
 def test_removing_a_person_from_the_file_ends_their_position_and_keeps_their_account(tmp_path, organisation):
-    data = real_data()
-    data["people"] = [p for p in data["people"] if p["username"] != "octave.bory"]
+    data = fixture_data()
+    data["people"] = [p for p in data["people"] if p["username"] != "odilon.bastide"]
     acceleration = pole_entry(data, "acceleration")
-    acceleration["positions"] = [p for p in acceleration["positions"] if p["person"] != "octave.bory"]
+    acceleration["positions"] = [p for p in acceleration["positions"] if p["person"] != "odilon.bastide"]
 
     report = report_lines(load(write(tmp_path, data)))
 
-    assert report["postes"] == "0 créé(s), 0 modifié(s), 38 inchangé(s), 1 terminé(s) ou retiré(s)"
-    octave = person("octave.bory")  # the account stays
-    assert not octave.is_incubator_staff
-    position = Position.objects.get(person=octave)
+    assert report["postes"] == "0 créé(s), 0 modifié(s), 27 inchangé(s), 1 terminé(s) ou retiré(s)"
+    odilon = person("odilon.bastide")  # the account stays
+    assert not odilon.is_incubator_staff
+    position = Position.objects.get(person=odilon)
     assert position.end_date == timezone.localdate() - timedelta(days=1)
     assert not position.is_current
-    assert public_messages()[0] == "Octave Bory a quitté Le Pôle Accélération (Expert accélération)"
+    assert public_messages()[0] == "Odilon Bastide a quitté Le Pôle Accélération (Expert accélération)"
     # And a third load, with the same file, changes nothing more.
     assert "terminé" not in load(write(tmp_path, data))
 
 
 def test_a_person_who_changes_pole_leaves_one_and_joins_the_other(tmp_path, organisation):
-    data = real_data()
+    data = fixture_data()
     acceleration = pole_entry(data, "acceleration")
-    acceleration["positions"] = [p for p in acceleration["positions"] if p["person"] != "chaib.martinez"]
-    pole_entry(data, "animation")["positions"].append({"person": "chaib.martinez", "title": "Animateur"})
+    acceleration["positions"] = [p for p in acceleration["positions"] if p["person"] != "caius.marelle"]
+    pole_entry(data, "animation")["positions"].append({"person": "caius.marelle", "title": "Animateur"})
 
     load(write(tmp_path, data))
 
-    assert [(p.pole.slug, p.title) for p in current_positions("chaib.martinez")] == [("animation", "Animateur")]
-    assert person("chaib.martinez").is_incubator_staff
+    assert [(p.pole.slug, p.title) for p in current_positions("caius.marelle")] == [("animation", "Animateur")]
+    assert person("caius.marelle").is_incubator_staff
     messages = public_messages()[:2]
-    assert "Chaïb Martinez a quitté Le Pôle Accélération (Expert accélération)" in messages
-    assert "Chaïb Martinez a rejoint Le Pôle Animation et Expertises (Animateur)" in messages
+    assert "Caïus Marelle a quitté Le Pôle Accélération (Expert accélération)" in messages
+    assert "Caïus Marelle a rejoint Le Pôle Animation et Expertises (Animateur)" in messages
 
 
 def test_a_new_title_updates_the_position_in_place(tmp_path, organisation):
-    data = real_data()
+    data = fixture_data()
     pole_entry(data, "produits-incubes")["positions"][0]["title"] = "Développeur senior"
     report = report_lines(load(write(tmp_path, data)))
-    assert report["postes"] == "0 créé(s), 1 modifié(s), 38 inchangé(s)"
-    assert [p.title for p in current_positions("stephane.maniaci")] == ["Développeur senior"]
+    assert report["postes"] == "0 créé(s), 1 modifié(s), 27 inchangé(s)"
+    assert [p.title for p in current_positions("simon.mistral")] == ["Développeur senior"]
 
 
 def test_a_portfolio_given_to_someone_else_in_the_file(tmp_path, organisation):
-    data = real_data()
-    next(p for p in data["portfolios"] if p["slug"] == "justice")["manager"] = "arthur.hatchuel"
+    data = fixture_data()
+    next(p for p in data["portfolios"] if p["slug"] == "justice")["manager"] = "aubin.houblon"
 
     report = report_lines(load(write(tmp_path, data)))
 
     assert report["portefeuilles"] == "0 créé(s), 1 modifié(s), 9 inchangé(s)"
-    assert report["postes"] == "1 créé(s), 0 modifié(s), 38 inchangé(s), 1 terminé(s) ou retiré(s)"
-    assert Portfolio.objects.get(slug="justice").manager == person("arthur.hatchuel")
-    assert [p.pole.slug for p in current_positions("paul.burgun")] == ["acceleration"]
-    assert person("paul.burgun").is_incubator_staff  # he still leads the Pôle Accélération
-    assert "Arthur Hatchuel est désormais responsable du portefeuille Justice" in public_messages()[:3]
+    assert report["postes"] == "1 créé(s), 0 modifié(s), 27 inchangé(s), 1 terminé(s) ou retiré(s)"
+    assert Portfolio.objects.get(slug="justice").manager == person("aubin.houblon")
+    assert [p.pole.slug for p in current_positions("pierre.boussole")] == ["acceleration"]
+    assert person("pierre.boussole").is_incubator_staff  # he still leads the Pôle Accélération
+    assert "Aubin Houblon est désormais responsable du portefeuille Justice" in public_messages()[:3]
 
 
 def test_a_member_of_the_community_who_joins_keeps_their_account(tmp_path, organisation):
     member = UserFactory(username=None, email="zoe.durand@beta.gouv.fr", first_name="Zoé", last_name="D.")
-    data = real_data()
+    data = fixture_data()
     data["people"].append({"username": "zoe.durand", "first_name": "Zoé", "last_name": "Durand"})
     pole_entry(data, "coaching")["positions"].append({"person": "zoe.durand", "title": "Coach produit"})
 
     report = report_lines(load(write(tmp_path, data)))
 
-    assert report["personnes"] == "0 créé(s), 1 modifié(s), 37 inchangé(s)"
+    assert report["personnes"] == "0 créé(s), 1 modifié(s), 26 inchangé(s)"
     member.refresh_from_db()
     assert (member.username, member.last_name, member.is_incubator_staff) == ("zoe.durand", "Durand", True)
 
@@ -293,7 +297,7 @@ def test_a_member_of_the_community_who_joins_keeps_their_account(tmp_path, organ
 
 
 def test_portfolio_set_manager_moves_the_position_and_writes_a_public_row(organisation):
-    staff = person("emmanuelle.graff")
+    staff = person("emilie.grenat")
     newcomer = UserFactory(username="camille.durand", first_name="Camille", last_name="Durand")
     portfolio = Portfolio.objects.get(slug="travail-insertion-armees")
     assert not newcomer.is_incubator_staff
@@ -308,43 +312,43 @@ def test_portfolio_set_manager_moves_the_position_and_writes_a_public_row(organi
         "partenariats",
         "Responsable de portefeuille : Travail, Insertion et Armées",
     )
-    assert list(current_positions("yowa.muzadi")) == []
-    assert Position.objects.get(person__username="yowa.muzadi").end_date is not None
+    assert list(current_positions("yasmine.mimosa")) == []
+    assert Position.objects.get(person__username="yasmine.mimosa").end_date is not None
     entry = JournalEntry.objects.about(portfolio).get(action="organisation.portfolio_manager", actor=staff)
     assert entry.visibility == Visibility.PUBLIC
     assert entry.message == "Camille Durand est désormais responsable du portefeuille Travail, Insertion et Armées"
-    assert entry.data == {"manager": "camille.durand", "previous": "yowa.muzadi"}
+    assert entry.data == {"manager": "camille.durand", "previous": "yasmine.mimosa"}
     # Staff flags: the new manager holds a position now, the previous one none.
     newcomer.refresh_from_db()
     assert newcomer.is_incubator_staff
-    assert not person("yowa.muzadi").is_incubator_staff
+    assert not person("yasmine.mimosa").is_incubator_staff
 
 
 def test_portfolio_set_manager_to_someone_who_holds_another_position(organisation):
     portfolio = Portfolio.objects.get(slug="justice")
-    services.portfolio_set_manager(portfolio=portfolio, manager=person("mael.inizan"), by=None)
-    assert {p.portfolio.slug for p in current_positions("mael.inizan") if p.portfolio} == {"logement", "justice"}
-    assert [p.pole.slug for p in current_positions("paul.burgun")] == ["acceleration"]
-    assert person("paul.burgun").is_incubator_staff
-    assert person("mael.inizan").is_incubator_staff
+    services.portfolio_set_manager(portfolio=portfolio, manager=person("gael.ivoire"), by=None)
+    assert {p.portfolio.slug for p in current_positions("gael.ivoire") if p.portfolio} == {"logement", "justice"}
+    assert [p.pole.slug for p in current_positions("pierre.boussole")] == ["acceleration"]
+    assert person("pierre.boussole").is_incubator_staff
+    assert person("gael.ivoire").is_incubator_staff
 
 
 def test_portfolio_set_manager_to_the_same_person_does_nothing(organisation):
     rows = JournalEntry.objects.count()
     portfolio = Portfolio.objects.get(slug="justice")
-    services.portfolio_set_manager(portfolio=portfolio, manager=person("paul.burgun"), by=None)
+    services.portfolio_set_manager(portfolio=portfolio, manager=person("pierre.boussole"), by=None)
     assert JournalEntry.objects.count() == rows
     assert Position.objects.current().filter(portfolio=portfolio).count() == 1
 
 
 def test_portfolio_set_manager_to_nobody_leaves_it_vacant(organisation):
     portfolio = Portfolio.objects.get(slug="interieur")
-    services.portfolio_set_manager(portfolio=portfolio, manager=None, by=person("ishan.bhojwani"))
+    services.portfolio_set_manager(portfolio=portfolio, manager=None, by=person("igor.balise"))
     portfolio.refresh_from_db()
     assert portfolio.manager is None
     assert not Position.objects.current().filter(portfolio=portfolio).exists()
     assert public_messages()[0] == "Le portefeuille Intérieur n'a plus de responsable"
-    assert not person("thibault.desjardins").is_incubator_staff
+    assert not person("theo.dolmen").is_incubator_staff
 
 
 # --- position_add / position_end -------------------------------------------------------------------
@@ -353,18 +357,18 @@ def test_portfolio_set_manager_to_nobody_leaves_it_vacant(organisation):
 def test_position_add_starts_a_position_and_makes_the_person_staff(organisation):
     newcomer = UserFactory(username="camille.durand", first_name="Camille", last_name="Durand")
     pole = Pole.objects.get(slug="animation")
-    position = services.position_add(pole=pole, person=newcomer, title="Animatrice", by=person("fanny.blanc"))
+    position = services.position_add(pole=pole, person=newcomer, title="Animatrice", by=person("flora.bruine"))
     assert position.is_current
-    assert (position.pole, position.title, position.is_lead, position.order) == (pole, "Animatrice", False, 9)
+    assert (position.pole, position.title, position.is_lead, position.order) == (pole, "Animatrice", False, 3)
     newcomer.refresh_from_db()
     assert newcomer.is_incubator_staff
     entry = JournalEntry.objects.first()
     assert (entry.message, entry.visibility, entry.actor) == (
         "Camille Durand a rejoint Le Pôle Animation et Expertises (Animatrice)",
         Visibility.PUBLIC,
-        person("fanny.blanc"),
+        person("flora.bruine"),
     )
-    assert pole.lead == person("benjamin.d.doberset")
+    assert pole.lead == person("bastien.d.dolomie")
 
 
 def test_position_add_as_lead_takes_the_lead_over(organisation):
@@ -374,28 +378,28 @@ def test_position_add_as_lead_takes_the_lead_over(organisation):
     assert pole.lead == newcomer
     assert Position.objects.current().filter(pole=pole, is_lead=True).count() == 1
     # The previous lead stays in the pole.
-    assert [p.is_lead for p in current_positions("benjamin.d.doberset")] == [False]
+    assert [p.is_lead for p in current_positions("bastien.d.dolomie")] == [False]
 
 
 def test_position_end_ends_it_and_keeps_the_history(organisation):
-    position = Position.objects.current().get(person__username="octave.bory")
-    services.position_end(position=position, by=person("paul.burgun"))
+    position = Position.objects.current().get(person__username="odilon.bastide")
+    services.position_end(position=position, by=person("pierre.boussole"))
     position.refresh_from_db()
     assert position.end_date == timezone.localdate() - timedelta(days=1)
     assert position.start_date <= position.end_date
-    octave = person("octave.bory")
-    assert octave.is_active
-    assert not octave.is_incubator_staff
+    odilon = person("odilon.bastide")
+    assert odilon.is_active
+    assert not odilon.is_incubator_staff
     entry = JournalEntry.objects.first()
-    assert entry.message == "Octave Bory a quitté Le Pôle Accélération (Expert accélération)"
+    assert entry.message == "Odilon Bastide a quitté Le Pôle Accélération (Expert accélération)"
     assert entry.visibility == Visibility.PUBLIC
-    assert entry.actor == person("paul.burgun")
+    assert entry.actor == person("pierre.boussole")
 
 
 def test_position_end_keeps_staff_who_hold_another_position(organisation):
-    position = Position.objects.current().get(person__username="paul.burgun", portfolio=None)
+    position = Position.objects.current().get(person__username="pierre.boussole", portfolio=None)
     services.position_end(position=position, by=None)
-    assert person("paul.burgun").is_incubator_staff
+    assert person("pierre.boussole").is_incubator_staff
     assert Pole.objects.get(slug="acceleration").lead is None
 
 
@@ -407,21 +411,21 @@ def test_position_end_refuses_a_portfolio_position(organisation):
     position.refresh_from_db()
     assert position.end_date is None
     assert JournalEntry.objects.count() == rows
-    assert Portfolio.objects.get(slug="justice").manager == person("paul.burgun")
+    assert Portfolio.objects.get(slug="justice").manager == person("pierre.boussole")
 
 
 def test_make_run_loads_into_an_empty_database_only_and_keeps_online_edits():
     out = StringIO()
-    call_command("load_organisation", "--if-empty", stdout=out)
-    assert "personnes : 37 créé(s)" in out.getvalue()
+    call_command("load_organisation", str(ORGANISATION_FILE), "--if-empty", stdout=out)
+    assert "personnes : 26 créé(s)" in out.getvalue()
     justice = Portfolio.objects.get(slug="justice")
     services.portfolio_set_manager(portfolio=justice, manager=UserFactory(), by=None)
     out = StringIO()
-    call_command("load_organisation", "--if-empty", stdout=out)
+    call_command("load_organisation", str(ORGANISATION_FILE), "--if-empty", stdout=out)
     assert "Organisation déjà chargée" in out.getvalue()
     justice.refresh_from_db()
-    assert justice.manager.username != "paul.burgun"
+    assert justice.manager.username != "pierre.boussole"
     # Without the flag, the file wins again.
-    call_command("load_organisation", stdout=StringIO())
+    load()
     justice.refresh_from_db()
-    assert justice.manager.username == "paul.burgun"
+    assert justice.manager.username == "pierre.boussole"

@@ -3,7 +3,7 @@
 Committees are Incubator staff's. A board is for its portfolio manager, pole leads, the direction and
 administrators: the matrix's staff person holds no position as lead nor in the direction, and manages no
 portfolio, so every board (and the list of all of them) is a 404 for them; administrators see them all.
-`tests/portfolios/test_boards.py` checks the boards with the real people of the organisation.
+`tests/portfolios/test_boards.py` checks the boards with the people of the tests' organisation.
 """
 
 from tests.access import ADMIN, ANON, LOGIN, MEMBER, STAFF, Row, staff_only

@@ -1,6 +1,18 @@
-"""Fixtures of the portfolios' tests: for now, those of the programmes' tests (the real organisation, a product of
-the Justice ministry with its team, a FAST-like call)."""
+"""Fixtures of the portfolios' tests, as the programmes' (beside tests/conftest.py's `organisation`): a product of
+the Justice ministry with its team and the people around it, a FAST-like call."""
 
-from tests.programmes.conftest import call, organisation, team
+import pytest
 
-__all__ = ["call", "organisation", "team"]
+from incubateur.programmes.models import Call
+from tests.programmes.factories import fast_call
+from tests.programmes.helpers import Team, make_team
+
+
+@pytest.fixture
+def team(organisation) -> Team:
+    return make_team()
+
+
+@pytest.fixture
+def call(db) -> Call:
+    return fast_call()

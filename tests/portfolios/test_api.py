@@ -6,8 +6,9 @@ from django.utils import timezone
 
 from incubateur.portfolios import services
 from incubateur.portfolios.models import Committee
-from tests.programmes.conftest import justice_product, person
-from tests.programmes.test_api import Caller, _count_queries, apply
+from tests.factories import person
+from tests.organisation.helpers import justice_product
+from tests.programmes.helpers import Caller, apply, count_api_queries
 from tests.registry.factories import OrganisationFactory, ProductFactory
 
 # --- Boards ------------------------------------------------------------------------------------------------
@@ -20,10 +21,10 @@ def test_a_managers_board_shows_the_overdue_committee(team, call):
     services.committee_record(
         product=fresh, actor=team.staff, date=today - datetime.timedelta(days=10), decision="poursuite"
     )
-    response = Caller(team.manager).get("/portfolios/paul.burgun/board")
+    response = Caller(team.manager).get("/portfolios/pierre.boussole/board")
     assert response.status_code == 200, response.content
     body = response.json()
-    assert body["manager"] == {"username": "paul.burgun", "fullname": "Paul Burgun"}
+    assert body["manager"] == {"username": "pierre.boussole", "fullname": "Pierre Boussole"}
     assert body["today"] == today.isoformat()
     [justice] = body["portfolios"]
     assert (justice["slug"], justice["label"]) == ("justice", "Justice")
@@ -63,14 +64,14 @@ def test_a_managers_board_shows_the_overdue_committee(team, call):
 
 
 def test_who_sees_a_board(team):
-    url = "/portfolios/paul.burgun/board"
-    for username in ("mael.inizan", "benjamin.d.doberset", "ishan.bhojwani", "arthur.hatchuel"):
+    url = "/portfolios/pierre.boussole/board"
+    for username in ("gael.ivoire", "bastien.d.dolomie", "igor.balise", "aubin.houblon"):
         assert Caller(person(username)).get(url).status_code == 200, username  # pole leads, the direction
     assert Caller(team.admin).get(url).status_code == 200
     assert Caller(team.manager).get(url).status_code == 200
-    yowa = person("yowa.muzadi")  # another manager, not a lead
-    assert Caller(yowa).get(url).status_code == 404
-    own = Caller(yowa).get("/portfolios/yowa.muzadi/board")
+    yasmine = person("yasmine.mimosa")  # another manager, not a lead
+    assert Caller(yasmine).get(url).status_code == 404
+    own = Caller(yasmine).get("/portfolios/yasmine.mimosa/board")
     assert own.status_code == 200
     assert [p["slug"] for p in own.json()["portfolios"]] == ["travail-insertion-armees"]
     assert own.json()["totals"]["products"] == 0
@@ -78,7 +79,7 @@ def test_who_sees_a_board(team):
         assert Caller(user).get(url).status_code == 404
     assert Caller().get(url).status_code == 401
     assert Caller(team.admin).get("/portfolios/personne.inconnue/board").status_code == 404
-    assert Caller(team.admin).get("/portfolios/arnaud.robin/board").status_code == 404  # no portfolio
+    assert Caller(team.admin).get("/portfolios/antoine.rivage/board").status_code == 404  # no portfolio
 
 
 # --- Query counts -------------------------------------------------------------------------------------------
@@ -86,7 +87,7 @@ def test_who_sees_a_board(team):
 
 def test_the_board_costs_the_same_whatever_the_number_of_products(team, call):
     caller = Caller(team.manager)
-    one = _count_queries(caller, "/portfolios/paul.burgun/board")
+    one = count_api_queries(caller, "/portfolios/pierre.boussole/board")
     for n in range(4):
         product = justice_product(ghid=f"produit-{n}", name=f"Produit {n}", phase="investigation")
         services.committee_record(
@@ -95,6 +96,6 @@ def test_the_board_costs_the_same_whatever_the_number_of_products(team, call):
     sponsor = OrganisationFactory(ghid="dir-travail", name="Travail", domaine_ministeriel="travail")
     ProductFactory(ghid="travail-produit", phase="construction").productsponsor_set.create(organisation=sponsor)
     apply(team, call)
-    body = caller.get("/portfolios/paul.burgun/board").json()
+    body = caller.get("/portfolios/pierre.boussole/board").json()
     assert body["totals"]["products"] == 5
-    assert _count_queries(caller, "/portfolios/paul.burgun/board") == one
+    assert count_api_queries(caller, "/portfolios/pierre.boussole/board") == one

@@ -27,9 +27,10 @@ from incubateur.portfolios.models import CommitteeDecision
 from incubateur.programmes import services
 from incubateur.programmes.models import Application, ApplicationStatus
 from incubateur.registry.models import Event, Phase
-from tests.factories import UserFactory
-from tests.programmes.conftest import fast_call, person, team_member
-from tests.registry.factories import OrganisationFactory, ProductFactory
+from tests.factories import UserFactory, person
+from tests.portfolios.factories import product
+from tests.programmes.factories import fast_call
+from tests.registry.factories import team_member
 
 # A Monday; 10:00 in Paris.
 NOW = "2026-03-16 09:00:00"
@@ -41,26 +42,6 @@ def clock():
     """The clock frozen at NOW; request it first, so that the organisation is loaded on that day too."""
     with freeze_time(NOW) as frozen:
         yield frozen
-
-
-def sponsor(ministry: str):
-    return OrganisationFactory(ghid=f"sponsor-{ministry}", name=f"Sponsor {ministry}", domaine_ministeriel=ministry)
-
-
-def product(
-    ghid: str,
-    *,
-    phase: str = "construction",
-    start: datetime.date | None = None,
-    ministry: str = "justice",
-    themes=(),
-    name: str | None = None,
-):
-    """A product sponsored by `ministry`, with these themes, in `phase` since `start` (a month ago by default)."""
-    made = ProductFactory(ghid=ghid, name=name or ghid.replace("-", " ").capitalize(), thematiques=list(themes))
-    made.productsponsor_set.create(organisation=sponsor(ministry), order=0)
-    Phase.objects.create(product=made, name=phase, start=start or timezone.localdate() - datetime.timedelta(days=30))
-    return made
 
 
 def portfolio(slug: str) -> Portfolio:
@@ -108,7 +89,7 @@ def test_products_are_placed_by_theme_before_ministry_and_grouped_by_phase(organ
     product("a-just", ministry="justice", phase="investigation")
     product("casier", ministry="justice", phase="construction")
     product("greffe", ministry="justice", phase="acceleration")
-    # Sponsored by the Justice ministry, but about housing: the theme wins (Logement, Maël Inizan).
+    # Sponsored by the Justice ministry, but about housing: the theme wins (Logement, Gaël Ivoire).
     product("loyer-juste", ministry="justice", themes=["logement"])
     # A theme no portfolio covers: the ministry decides.
     product("tribunal-vert", ministry="justice", themes=["Numérique responsable"])
@@ -126,10 +107,10 @@ def test_products_are_placed_by_theme_before_ministry_and_grouped_by_phase(organ
     assert [row.product.ghid for row in board_of("logement").rows] == ["loyer-juste"]
     assert justice.totals["products"] == 4
 
-    response = client_for(person("paul.burgun")).get("/equipe/portefeuilles/paul.burgun/")
+    response = client_for(person("pierre.boussole")).get("/equipe/portefeuilles/pierre.boussole/")
     assert response.status_code == 200
     text = main_text(response)
-    assert "Tableau de bord de Paul Burgun" in text
+    assert "Tableau de bord de Pierre Boussole" in text
     assert "Portefeuille « Justice » — 4 produits" in text
     assert text.index("Investigation — 1 produit") < text.index("Construction — 2 produits")
     assert text.index("Construction — 2 produits") < text.index("Accélération — 1 produit")
@@ -138,7 +119,7 @@ def test_products_are_placed_by_theme_before_ministry_and_grouped_by_phase(organ
 
 
 def test_a_portfolio_without_active_product_says_so(organisation):
-    response = client_for(person("mael.inizan")).get("/equipe/portefeuilles/mael.inizan/")
+    response = client_for(person("gael.ivoire")).get("/equipe/portefeuilles/gael.ivoire/")
     assert response.status_code == 200
     assert "Aucun produit de ce portefeuille n'est en phase active" in main_text(response)
 
@@ -154,7 +135,7 @@ def applied(call, product_, member, status: str):
 
 
 def record(product_, date: datetime.date, decision: str):
-    return portfolios.committee_record(product=product_, actor=person("arnaud.robin"), date=date, decision=decision)
+    return portfolios.committee_record(product=product_, actor=person("antoine.rivage"), date=date, decision=decision)
 
 
 def test_after_a_continue_decision_the_next_committee_is_due_six_months_later(clock, organisation):
@@ -220,7 +201,7 @@ def test_after_a_stop_no_committee_is_due(clock, organisation):
 def test_the_board_says_in_words_which_committee_is_overdue(clock, organisation):
     product("en-retard", start=datetime.date(2025, 8, 1), name="Casier en retard")  # due 1 February 2026
     product("a-l-heure", start=datetime.date(2026, 1, 5), name="Greffe à l'heure")  # due 5 July 2026
-    response = client_for(person("paul.burgun")).get("/equipe/portefeuilles/paul.burgun/")
+    response = client_for(person("pierre.boussole")).get("/equipe/portefeuilles/pierre.boussole/")
     text = main_text(response)
     late = text[text.index("Casier en retard") : text.index("Greffe à l'heure")]
     on_time = text[text.index("Greffe à l'heure") :]
@@ -245,7 +226,7 @@ def test_a_phase_longer_than_its_norm_is_flagged(clock, organisation):
     assert row_of("justice", "enquete").over_norm
     assert not row_of("justice", "enquete-courte").over_norm
 
-    text = main_text(client_for(person("paul.burgun")).get("/equipe/portefeuilles/paul.burgun/"))
+    text = main_text(client_for(person("pierre.boussole")).get("/equipe/portefeuilles/pierre.boussole/"))
     assert "Dix-neuf mois depuis 19 mois — repère 18 mois Au-delà du repère" in text
     assert "Dix-sept mois depuis 17 mois — repère 18 mois Phase" in text
     assert "Enquête depuis moins d'un mois — repère 3 mois Phase" in text
@@ -261,14 +242,14 @@ def test_open_requests_pending_offers_and_running_applications_are_counted_never
     made = product("casier", name="Casier")
     other = product("greffe", name="Greffe")
     member = team_member(made, username="camille.equipe")
-    paul, staff = person("paul.burgun"), person("arnaud.robin")
+    pierre, staff = person("pierre.boussole"), person("antoine.rivage")
 
     guichet.ticket_submit(requester=member, kind="doute-produit", subject="Un doute", body="…", product=made)
     closed = guichet.ticket_submit(requester=member, kind="doute-produit", subject="Réglé", body="…", product=made)
-    guichet.ticket_status_set(ticket=closed, actor=paul, status="resolu")
+    guichet.ticket_status_set(ticket=closed, actor=pierre, status="resolu")
     # Confidential: only its reader knows it exists; never counted, not even for that reader's board.
     guichet.ticket_submit(
-        requester=member, kind="signalement", subject="Confidentiel", body="…", product=made, recipient=paul
+        requester=member, kind="signalement", subject="Confidentiel", body="…", product=made, recipient=pierre
     )
     guichet.ticket_submit(
         requester=member,
@@ -277,7 +258,7 @@ def test_open_requests_pending_offers_and_running_applications_are_counted_never
         body="…",
         product=made,
         confidential=True,
-        recipient=paul,
+        recipient=pierre,
     )
 
     guichet.offer_propose(offered_by=staff, product=made, topic="Design", message="Une revue de design ?")
@@ -295,8 +276,8 @@ def test_open_requests_pending_offers_and_running_applications_are_counted_never
     greffe = row_of("justice", "greffe")
     assert (greffe.open_requests, greffe.pending_offers, greffe.running_applications) == (0, 1, 0)
 
-    for reader in (paul, UserFactory(admin=True)):
-        response = client_for(reader).get("/equipe/portefeuilles/paul.burgun/")
+    for reader in (pierre, UserFactory(admin=True)):
+        response = client_for(reader).get("/equipe/portefeuilles/pierre.boussole/")
         text = main_text(response)
         assert "Casier depuis 1 mois — repère 18 mois Phase commencée le" in text
         assert re.search(r"Casier .*? Aucun comité connu Prochain avant le .*? 1 1 2 Enregistrer un comité", text)
@@ -310,32 +291,32 @@ def test_open_requests_pending_offers_and_running_applications_are_counted_never
 
 def test_who_may_open_which_board(organisation):
     product("casier")
-    yowa = person("yowa.muzadi")  # the manager of « Travail, Insertion et Armées », not a pole lead
-    paul = person("paul.burgun")  # the Justice manager, and the lead of the Accélération pole
-    pole_lead = person("benjamin.d.doberset")  # lead of the Animation pole
-    direction = person("arthur.hatchuel")  # in the direction pole, not its lead
+    yasmine = person("yasmine.mimosa")  # the manager of « Travail, Insertion et Armées », not a pole lead
+    pierre = person("pierre.boussole")  # the Justice manager, and the lead of the Accélération pole
+    pole_lead = person("bastien.d.dolomie")  # lead of the Animation pole
+    direction = person("aubin.houblon")  # in the direction pole, not its lead
     admin = UserFactory(admin=True)
-    staff = person("arnaud.robin")  # in a pole, neither lead nor manager
+    staff = person("antoine.rivage")  # in a pole, neither lead nor manager
     member = UserFactory(username="camille.membre")
 
     def status(user, url):
         return client_for(user).get(url).status_code
 
-    paul_board = "/equipe/portefeuilles/paul.burgun/"
-    yowa_board = "/equipe/portefeuilles/yowa.muzadi/"
+    paul_board = "/equipe/portefeuilles/pierre.boussole/"
+    yasmine_board = "/equipe/portefeuilles/yasmine.mimosa/"
     for url in (paul_board, paul_board + "export.csv"):
-        assert status(paul, url) == 200, "the manager themself"
-        assert status(yowa, url) == 404, "another manager"
+        assert status(pierre, url) == 200, "the manager themself"
+        assert status(yasmine, url) == 404, "another manager"
         assert status(pole_lead, url) == 200
         assert status(direction, url) == 200
         assert status(admin, url) == 200
         assert status(staff, url) == 404
         assert status(member, url) == 404
-    assert status(yowa, yowa_board) == 200
-    assert status(paul, yowa_board) == 200, "a pole lead sees every board"
+    assert status(yasmine, yasmine_board) == 200
+    assert status(pierre, yasmine_board) == 200, "a pole lead sees every board"
 
     # Unknown, or someone without a portfolio: 404 for everyone.
-    for url in ("/equipe/portefeuilles/personne.inconnue/", "/equipe/portefeuilles/arthur.hatchuel/"):
+    for url in ("/equipe/portefeuilles/personne.inconnue/", "/equipe/portefeuilles/aubin.houblon/"):
         assert status(admin, url) == 404
         assert status(direction, url) == 404
 
@@ -343,15 +324,15 @@ def test_who_may_open_which_board(organisation):
         assert status(pole_lead, url) == 200
         assert status(direction, url) == 200
         assert status(admin, url) == 200
-        assert status(paul, url) == 200
+        assert status(pierre, url) == 200
         assert status(member, url) == 404
-        response = client_for(yowa).get(url)
-        assert (response.status_code, response["Location"]) == (302, yowa_board), "sent to their own board"
+        response = client_for(yasmine).get(url)
+        assert (response.status_code, response["Location"]) == (302, yasmine_board), "sent to their own board"
     assert status(staff, "/equipe/portefeuilles/export.csv") == 404
     closed = client_for(staff).get("/equipe/portefeuilles/")
     assert closed.status_code == 200, "plain staff are told who sees the boards"
-    assert "Justice : Paul Burgun" in closed.content.decode()
-    assert "/equipe/portefeuilles/paul.burgun/" not in closed.content.decode()
+    assert "Justice : Pierre Boussole" in closed.content.decode()
+    assert "/equipe/portefeuilles/pierre.boussole/" not in closed.content.decode()
 
     anonymous = Client().get(paul_board)
     assert anonymous.status_code == 302 and anonymous["Location"].startswith("/connexion/?next=")
@@ -361,7 +342,7 @@ def test_a_lead_who_steps_down_no_longer_sees_every_board(organisation):
     from incubateur.organisation import services as organisation
     from incubateur.organisation.models import Position
 
-    lead = person("benjamin.d.doberset")
+    lead = person("bastien.d.dolomie")
     assert client_for(lead).get("/equipe/portefeuilles/").status_code == 200
     position = Position.objects.current().get(person=lead, is_lead=True)
     organisation.position_end(position=position, by=UserFactory(admin=True))
@@ -380,7 +361,7 @@ def test_every_portfolio_with_totals_per_portfolio_and_phase(organisation):
     product("mon-soin", ministry="solidarite-sante", phase="consolidation")
     Portfolio.objects.create(slug="orphelin", label="Portefeuille orphelin", ministries=["outre-mer"], order=99)
 
-    response = client_for(person("ishan.bhojwani")).get("/equipe/portefeuilles/")
+    response = client_for(person("igor.balise")).get("/equipe/portefeuilles/")
     assert response.status_code == 200
     html = response.content.decode()
     text = main_text(response)
@@ -388,13 +369,13 @@ def test_every_portfolio_with_totals_per_portfolio_and_phase(organisation):
         "Portefeuille Responsable Investigation Construction Accélération Consolidation Opérée Total "
         "Comités en retard Au-delà du repère Demandes ouvertes Offres d'aide en attente Candidatures en cours"
     ) in text
-    assert "Justice Paul Burgun 1 1 1 0 0 3 0 0 0 0 0" in text
-    assert "Logement Maël Inizan 0 1 0 0 0 1 0 0 0 0 0" in text
-    assert "Santé, Solidarités, Cybersécurité et IA Elsa Le Duigou 0 0 0 1 0 1 0 0 0 0 0" in text
+    assert "Justice Pierre Boussole 1 1 1 0 0 3 0 0 0 0 0" in text
+    assert "Logement Gaël Ivoire 0 1 0 0 0 1 0 0 0 0 0" in text
+    assert "Santé, Solidarités, Cybersécurité et IA Eline Le Brizec 0 0 0 1 0 1 0 0 0 0 0" in text
     assert "Portefeuille orphelin Sans responsable 0 0 0 0 0 0" in text
     assert "Tous les portefeuilles 1 2 1 1 0 5 0 0 0 0 0" in text
-    assert '<a href="/equipe/portefeuilles/paul.burgun/">Justice</a>' in html
-    assert '<a href="/equipe/portefeuilles/mael.inizan/">Logement</a>' in html
+    assert '<a href="/equipe/portefeuilles/pierre.boussole/">Justice</a>' in html
+    assert '<a href="/equipe/portefeuilles/gael.ivoire/">Logement</a>' in html
     # 10 managed portfolios, the CSV export, and the staff menu's link
     assert html.count('href="/equipe/portefeuilles/') == 10 + 1 + 1
 
@@ -408,9 +389,9 @@ def test_the_board_as_csv(clock, organisation):
     product("a-just", phase="investigation", start=datetime.date(2026, 2, 16), name='=HYPERLINK("x")')
     product("loyer-juste", themes=["Logement"])
 
-    response = client_for(person("paul.burgun")).get("/equipe/portefeuilles/paul.burgun/export.csv")
+    response = client_for(person("pierre.boussole")).get("/equipe/portefeuilles/pierre.boussole/export.csv")
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    assert response["Content-Disposition"] == 'attachment; filename="portefeuille-paul.burgun-2026-03-16.csv"'
+    assert response["Content-Disposition"] == 'attachment; filename="portefeuille-pierre.boussole-2026-03-16.csv"'
     rows = read_csv(response)
     assert rows == [
         [
@@ -433,7 +414,7 @@ def test_the_board_as_csv(clock, organisation):
         ],
         [
             "Justice",
-            "Paul Burgun",
+            "Pierre Boussole",
             "investigation",
             '\'=HYPERLINK("x")',  # never a formula in a spreadsheet
             "a-just",
@@ -451,7 +432,7 @@ def test_the_board_as_csv(clock, organisation):
         ],
         [
             "Justice",
-            "Paul Burgun",
+            "Pierre Boussole",
             "construction",
             "Casier",
             "casier",
@@ -480,9 +461,9 @@ def test_every_board_as_csv(clock, organisation):
     assert rows[0][:4] == ["Portefeuille", "Responsable", "Phase", "Produit"]
     # The portfolios in their order (organisation.yaml's), each with its products.
     assert [(row[0], row[1], row[4]) for row in rows[1:]] == [
-        ("Justice", "Paul Burgun", "casier"),
-        ("Santé, Solidarités, Cybersécurité et IA", "Elsa Le Duigou", "mon-soin"),
-        ("Logement", "Maël Inizan", "loyer-juste"),
+        ("Justice", "Pierre Boussole", "casier"),
+        ("Santé, Solidarités, Cybersécurité et IA", "Eline Le Brizec", "mon-soin"),
+        ("Logement", "Gaël Ivoire", "loyer-juste"),
     ]
     assert all(len(row) == len(rows[0]) for row in rows)
 
@@ -492,7 +473,7 @@ def test_every_board_as_csv(clock, organisation):
 
 def add_products(n: int, prefix: str, number: int) -> None:
     """Products of every kind the boards read: committees, history events, requests, offers, applications."""
-    staff = person("arnaud.robin")
+    staff = person("antoine.rivage")
     call = fast_call(title=f"FAST {number}", number=number)
     for i in range(n):
         phase = ["investigation", "construction", "acceleration", "consolidation"][i % 4]
@@ -523,8 +504,8 @@ def count_queries(client, url: str) -> int:
     [
         "/equipe/portefeuilles/",
         "/equipe/portefeuilles/export.csv",
-        "/equipe/portefeuilles/paul.burgun/",
-        "/equipe/portefeuilles/paul.burgun/export.csv",
+        "/equipe/portefeuilles/pierre.boussole/",
+        "/equipe/portefeuilles/pierre.boussole/export.csv",
     ],
 )
 def test_query_count_is_flat(organisation, url):
@@ -532,7 +513,7 @@ def test_query_count_is_flat(organisation, url):
         return sum(len(b.rows) for b in boards_module.boards(list(Portfolio.objects.select_related("manager"))))
 
     add_products(3, "avant", 40)
-    client = client_for(person("ishan.bhojwani"))
+    client = client_for(person("igor.balise"))
     before = count_queries(client, url)
     assert len(board_of("justice").rows) >= 1
     shown = on_boards()

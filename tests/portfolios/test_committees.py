@@ -18,8 +18,8 @@ from incubateur.core.models import JournalEntry, Visibility
 from incubateur.portfolios import services
 from incubateur.portfolios.models import Committee, CommitteeDecision
 from incubateur.registry.models import Event, Phase
-from tests.factories import UserFactory
-from tests.programmes.conftest import justice_product, person
+from tests.factories import UserFactory, person
+from tests.organisation.helpers import justice_product
 
 NOW = "2026-03-16 09:00:00"  # a Monday, 10:00 in Paris
 TODAY = datetime.date(2026, 3, 16)
@@ -62,7 +62,7 @@ def product(organisation):
 
 @pytest.fixture
 def staff(organisation):
-    return person("arnaud.robin")
+    return person("antoine.rivage")
 
 
 URL = "/equipe/produits/justice-pour-tous/comites/"
@@ -186,7 +186,7 @@ def test_only_incubator_staff_record_committees(product):
     assert client_for(member).get(NEW).status_code == 404
     assert client_for(member).post(NEW, {"date": "2025-01-01", "decision": "arret"}).status_code == 404
     assert not Committee.objects.exists()
-    assert client_for(person("arnaud.robin")).get("/equipe/produits/inconnu/comites/nouveau/").status_code == 404
+    assert client_for(person("antoine.rivage")).get("/equipe/produits/inconnu/comites/nouveau/").status_code == 404
 
 
 def test_the_form_starts_with_today(product, staff):
@@ -221,7 +221,7 @@ def test_the_committees_page_lists_recorded_committees_and_the_imported_history(
     text = main_text(response)
     assert "Comités d'investissement de « Justice pour tous »" in text
     assert "Phase actuelle : construction, depuis le 5 mai 2025" in text
-    assert "Portefeuille : Justice (Paul Burgun)" in text
+    assert "Portefeuille : Justice (Pierre Boussole)" in text
     assert "Prochain comité attendu avant le 1 février 2026 En retard" in text
     assert (
         "1 décembre 2025 Poursuite provisoire (1 à 2 mois) 250 000 € 80 000 € — 1 février 2026 "
@@ -238,11 +238,11 @@ def test_the_committees_page_lists_recorded_committees_and_the_imported_history(
     assert "1 décembre 2025" not in history
     assert "lancement du produit" not in history
     # The Justice manager's board is linked for those who may open it only.
-    board_link = 'href="/equipe/portefeuilles/paul.burgun/"'
+    board_link = 'href="/equipe/portefeuilles/pierre.boussole/"'
     assert board_link not in html
-    assert board_link not in client_for(person("yowa.muzadi")).get(URL).content.decode()  # another manager
-    assert board_link in client_for(person("paul.burgun")).get(URL).content.decode()
-    assert board_link in client_for(person("ishan.bhojwani")).get(URL).content.decode()
+    assert board_link not in client_for(person("yasmine.mimosa")).get(URL).content.decode()  # another manager
+    assert board_link in client_for(person("pierre.boussole")).get(URL).content.decode()
+    assert board_link in client_for(person("igor.balise")).get(URL).content.decode()
 
 
 def test_the_committees_page_of_a_product_without_any(clock, product, staff):

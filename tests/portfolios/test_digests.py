@@ -13,9 +13,9 @@ from freezegun import freeze_time
 import config.urls  # noqa: F401
 from incubateur.guichet import services as guichet
 from incubateur.portfolios.models import DigestSent
-from incubateur.registry.models import Phase
-from tests.programmes.conftest import person, team_member
-from tests.registry.factories import OrganisationFactory, ProductFactory
+from tests.factories import person
+from tests.portfolios.factories import product
+from tests.registry.factories import team_member
 from tests.utils import run_tasks
 
 MONDAY = "2026-03-16 08:00:00"  # 9:00 in Paris, ISO week 2026-W12
@@ -28,14 +28,6 @@ def clock():
         yield frozen
 
 
-def product(ghid: str, *, name: str, ministry: str, start: datetime.date, themes=()):
-    sponsor = OrganisationFactory(ghid=f"sponsor-{ministry}", name=f"Sponsor {ministry}", domaine_ministeriel=ministry)
-    made = ProductFactory(ghid=ghid, name=name, thematiques=list(themes))
-    made.productsponsor_set.create(organisation=sponsor, order=0)
-    Phase.objects.create(product=made, name="construction", start=start)
-    return made
-
-
 def send() -> str:
     out = StringIO()
     call_command("send_digests", stdout=out)
@@ -45,20 +37,25 @@ def send() -> str:
 
 @pytest.fixture
 def world(clock, organisation):
-    """The Justice portfolio (Paul Burgun) has a product whose first committee is overdue, a request waiting for its
-    first answer, and a confidential request; the Logement portfolio (Maël Inizan) has nothing overdue."""
+    """The Justice portfolio (Pierre Boussole) has a product whose first committee is overdue, a request waiting for
+    its first answer, and a confidential request; the Logement portfolio (Gaël Ivoire) has nothing overdue."""
     casier = product("casier", name="Casier simplifié", ministry="justice", start=datetime.date(2025, 6, 2))
     product("loyer", name="Loyer juste", ministry="justice", themes=["Logement"], start=datetime.date(2026, 1, 5))
     member = team_member(casier, username="camille.equipe")
-    paul = person("paul.burgun")
+    pierre = person("pierre.boussole")
     late = guichet.ticket_submit(
         requester=member, kind="doute-produit", subject="Une question sans réponse", body="…", product=casier
     )
-    assert late.assignee == paul
+    assert late.assignee == pierre
     secret = guichet.ticket_submit(
-        requester=member, kind="signalement", subject="Un signalement secret", body="…", product=casier, recipient=paul
+        requester=member,
+        kind="signalement",
+        subject="Un signalement secret",
+        body="…",
+        product=casier,
+        recipient=pierre,
     )
-    assert secret.confidential and secret.assignee == paul
+    assert secret.confidential and secret.assignee == pierre
     run_tasks()  # the guichet's own notifications, sent before the digests are looked at
     return {"late": late, "secret": secret}
 
@@ -72,21 +69,21 @@ def test_each_manager_with_something_overdue_gets_one_email_listing_it(world, cl
     assert send() == "1 synthèse(s) envoyée(s).\n"
 
     [message] = digests(smtp_server)
-    assert message["To"] == "paul.burgun@beta.gouv.fr"
+    assert message["To"] == "pierre.boussole@beta.gouv.fr"
     assert message["Subject"].strip() == "Votre synthèse de la semaine : 2 point(s) en retard"
     body = message.get_content()
     assert "Portefeuille Justice :" in body
     assert "  - Casier simplifié : comité d'investissement attendu avant le 02/12/2025 (aucun comité connu)" in body
     assert "Guichet — demandes sans première réponse dans le délai :" in body
     assert f"  - Demande {world['late'].reference} : Une question sans réponse" in body
-    assert "http://testserver/equipe/portefeuilles/paul.burgun/" in body
+    assert "http://testserver/equipe/portefeuilles/pierre.boussole/" in body
     # Never a confidential request, not even to the one person who may read it.
     assert "signalement" not in body.lower() and world["secret"].reference not in body
     assert "Loyer juste" not in body
-    # Maël Inizan (Logement) has nothing overdue: no e-mail, and it is settled for the week all the same.
-    assert not [m for m in smtp_server.messages if m["To"] == "mael.inizan@beta.gouv.fr"]
-    assert DigestSent.objects.get(user=person("mael.inizan"), week="2026-W12").items == 0
-    assert DigestSent.objects.get(user=person("paul.burgun"), week="2026-W12").items == 2
+    # Gaël Ivoire (Logement) has nothing overdue: no e-mail, and it is settled for the week all the same.
+    assert not [m for m in smtp_server.messages if m["To"] == "gael.ivoire@beta.gouv.fr"]
+    assert DigestSent.objects.get(user=person("gael.ivoire"), week="2026-W12").items == 0
+    assert DigestSent.objects.get(user=person("pierre.boussole"), week="2026-W12").items == 2
 
 
 def test_once_per_week_whatever_the_frequency(world, clock, smtp_server):
@@ -100,8 +97,8 @@ def test_once_per_week_whatever_the_frequency(world, clock, smtp_server):
 
     clock.move_to("2026-03-22 23:00:00")  # Monday 0:00 in Paris: ISO week 2026-W13
     assert send() == "1 synthèse(s) envoyée(s).\n"
-    assert [m["To"] for m in digests(smtp_server)] == ["paul.burgun@beta.gouv.fr"] * 2
-    assert DigestSent.objects.filter(user=person("paul.burgun")).count() == 2
+    assert [m["To"] for m in digests(smtp_server)] == ["pierre.boussole@beta.gouv.fr"] * 2
+    assert DigestSent.objects.filter(user=person("pierre.boussole")).count() == 2
     clock.move_to("2026-03-23 10:00:00")
     send()
     assert len(digests(smtp_server)) == 2
@@ -119,7 +116,7 @@ def test_a_phase_over_its_norm_is_listed(clock, organisation, smtp_server):
     from incubateur.portfolios import services
 
     services.committee_record(
-        product=made, actor=person("arnaud.robin"), date=datetime.date(2026, 3, 2), decision="poursuite"
+        product=made, actor=person("antoine.rivage"), date=datetime.date(2026, 3, 2), decision="poursuite"
     )
     send()
     [message] = digests(smtp_server)

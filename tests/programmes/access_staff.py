@@ -13,7 +13,7 @@ def _programmes(world: dict) -> dict:
     """A call and an application under review, added to the matrix's `world` on first use."""
     if "programmes_application" not in world:
         from incubateur.programmes.models import Application, ApplicationStatus
-        from tests.programmes.conftest import fast_call
+        from tests.programmes.factories import fast_call
         from tests.registry.factories import ProductFactory
 
         call = fast_call(title="Appel de la matrice", number=99)

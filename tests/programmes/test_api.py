@@ -5,9 +5,7 @@ import datetime
 import json
 
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.dateparse import parse_datetime
@@ -16,55 +14,16 @@ from incubateur.accounts.api_auth import CSRF_FAILED, api_token_issue, api_token
 from incubateur.programmes import services
 from incubateur.programmes.models import Application, ApplicationStatus, Call, Programme
 from incubateur.programmes.rules import euros
-from tests.factories import UserFactory
-from tests.programmes.conftest import fast_call, justice_product, person, team_member
-from tests.registry.factories import ProductFactory
-
-API = "/api/v1"
-ANSWERS = {"probleme": "Trop de papier", "impact": "1000 usagers par mois"}
-
-
-class Caller:
-    """An API client authenticated with a bearer token of `user` (or anonymous)."""
-
-    def __init__(self, user=None):
-        self.client = Client()
-        self.headers = {}
-        if user is not None:
-            _, secret = api_token_issue(user=user, name="tests")
-            self.headers["Authorization"] = f"Bearer {secret}"
-
-    def get(self, path, params=None, **headers):
-        return self.client.get(f"{API}{path}", params or {}, headers={**self.headers, **headers})
-
-    def post(self, path, data=None, **headers):
-        body = json.dumps(data) if data is not None else ""
-        return self.client.post(
-            f"{API}{path}", body, content_type="application/json", headers={**self.headers, **headers}
-        )
+from tests.factories import UserFactory, person
+from tests.organisation.helpers import justice_product
+from tests.programmes.factories import fast_call, under_review
+from tests.programmes.helpers import ANSWERS, API, Caller, apply, count_api_queries
+from tests.registry.factories import ProductFactory, team_member
 
 
 def errors(response) -> list[tuple[list, str]]:
     assert response.status_code == 400, response.content
     return [(item["loc"], item["msg"]) for item in response.json()["detail"]]
-
-
-def apply(team, call, **fields):
-    """The team's draft through the API (by its member), then submitted (by a teammate): the application."""
-    created = Caller(team.member).post(
-        f"/calls/{call.pk}/applications",
-        {"startup": team.product.ghid, "answers": ANSWERS, "stated_budget": 400_000, **fields},
-    )
-    assert created.status_code == 201, created.content
-    submitted = Caller(team.teammate).post(f"/applications/{created.json()['id']}/submit")
-    assert submitted.status_code == 200, submitted.content
-    return Application.objects.get(pk=created.json()["id"])
-
-
-def under_review(application, staff):
-    services.application_status_set(application=application, actor=staff, status=ApplicationStatus.UNDER_REVIEW)
-    application.refresh_from_db()
-    return application
 
 
 # --- The done-when flow -------------------------------------------------------------------------------------
@@ -128,7 +87,7 @@ def test_a_team_applies_is_decided_within_the_envelope_and_the_results_are_publi
         "public_status": "en-comite",
         "amount_granted": 200_000,
     }
-    assert decided.json()["decided_by"]["username"] == "arnaud.robin"
+    assert decided.json()["decided_by"]["username"] == "antoine.rivage"
 
     # The applicant's side sees "en comité" until the results are published, and no amount.
     before = member.get(f"/applications/{application.pk}").json()
@@ -361,7 +320,7 @@ def test_a_submitted_application_is_not_submitted_twice(team, call):
 def test_reviews_are_blind_until_the_reviewer_submits_theirs(team, call):
     application = under_review(apply(team, call), team.staff)
     criteria = {c.label: str(c.pk) for c in call.selection_criteria.all()}
-    first, second = team.staff, person("claire.duizabo")
+    first, second = team.staff, person("cora.dune")
     scores = {criteria["Impact"]: 5, criteria["Maturité"]: 4, criteria["Ambition"]: 3, criteria["Soutien"]: 2}
     services.review_save(application=application, reviewer=first, scores=scores, comment="Solide", submit=True)
 
@@ -376,7 +335,7 @@ def test_reviews_are_blind_until_the_reviewer_submits_theirs(team, call):
     mine = reviews(first)
     assert mine == [
         {
-            "reviewer": {"username": "arnaud.robin", "fullname": "Arnaud Robin"},
+            "reviewer": {"username": "antoine.rivage", "fullname": "Antoine Rivage"},
             "scores": scores,
             "weighted_score": round((5 * 3 + 4 * 2 + 3 * 2 + 2 * 1) / 8, 2),
             "comment": "Solide",
@@ -384,7 +343,7 @@ def test_reviews_are_blind_until_the_reviewer_submits_theirs(team, call):
         }
     ]
     services.review_save(application=application, reviewer=second, scores=dict.fromkeys(scores, 3), submit=True)
-    assert [r["reviewer"]["username"] for r in reviews(second)] == ["arnaud.robin", "claire.duizabo"]
+    assert [r["reviewer"]["username"] for r in reviews(second)] == ["antoine.rivage", "cora.dune"]
 
     # Once in committee, staff without a conflict see the scores; a member of the product's team never does.
     services.application_status_set(application=application, actor=first, status=ApplicationStatus.IN_COMMITTEE)
@@ -632,7 +591,7 @@ def test_bearer_tokens(team, call):
         ("post", "/applications/{application}/submit"),
         ("get", "/applications/{application}"),
         ("post", "/applications/{application}/decision"),
-        ("get", "/portfolios/paul.burgun/board"),
+        ("get", "/portfolios/pierre.boussole/board"),
     ],
 )
 def test_anonymous_is_a_401_where_auth_is_needed(team, call, method, path):
@@ -652,22 +611,14 @@ def test_an_inactive_account_is_a_401(team, call):
 # --- Query counts -------------------------------------------------------------------------------------------
 
 
-def _count_queries(caller, path, params=None) -> int:
-    caller.get(path, params)  # the token's last use is written on the first call of the minute
-    with CaptureQueriesContext(connection) as queries:
-        response = caller.get(path, params)
-        assert response.status_code == 200, response.content
-    return len(queries)
-
-
 def test_the_calls_list_costs_the_same_whatever_its_length(call):
-    one = _count_queries(Caller(), "/calls")
+    one = count_api_queries(Caller(), "/calls")
     for number in range(1, 6):
         programme = Programme.objects.create(slug=f"programme-{number}", name=f"Programme {number}")
         Call.objects.create(programme=programme, title=f"Appel {number}", number=number, historical=True)
     assert Caller().get("/calls").json()["count"] == 6
-    assert _count_queries(Caller(), "/calls") == one
-    assert _count_queries(Caller(), "/programmes") <= 1
+    assert count_api_queries(Caller(), "/calls") == one
+    assert count_api_queries(Caller(), "/programmes") <= 1
 
 
 def test_the_openapi_schema_still_builds(client):

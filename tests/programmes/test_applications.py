@@ -14,7 +14,10 @@ from freezegun import freeze_time
 from incubateur.core.models import Notification
 from incubateur.programmes import services
 from incubateur.programmes.models import Application, ApplicationStatus, Call, Programme, Question
-from tests.programmes.conftest import fast_call, justice_product, person, team_member
+from tests.factories import person
+from tests.organisation.helpers import justice_product
+from tests.programmes.factories import fast_call
+from tests.registry.factories import team_member
 
 PARIS = ZoneInfo("Europe/Paris")
 NBSP, NNBSP = "\u00a0", "\u202f"
@@ -327,7 +330,7 @@ def test_a_teammate_submits_the_draft_a_colleague_started_and_the_portfolio_mana
     draft.refresh_from_db()
     assert (draft.status, draft.applicant) == (ApplicationStatus.SUBMITTED, team.member)
     assert draft.answers["impact"] == "1 000 usagers par mois"
-    manager = person("paul.burgun")
+    manager = person("pierre.boussole")
     told = Notification.objects.get(kind="programmes.application_submitted_manager")
     assert told.recipient == manager.email
     assert "Justice pour tous" in told.subject

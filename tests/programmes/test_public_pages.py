@@ -14,8 +14,9 @@ from incubateur.programmes import services
 from incubateur.programmes.models import Application, ApplicationStatus, Call, Programme
 from incubateur.registry.models import Member
 from tests.factories import UserFactory
-from tests.programmes.conftest import fast_call, justice_product, team_member
-from tests.registry.factories import MissionFactory
+from tests.organisation.helpers import justice_product
+from tests.programmes.factories import fast_call
+from tests.registry.factories import MissionFactory, team_member
 
 NBSP, NNBSP = "\u00a0", "\u202f"
 INDEX = "/programmes/"

@@ -17,8 +17,9 @@ from incubateur.programmes import perms, services
 from incubateur.programmes.models import Application, ApplicationStatus, Call, Review
 from incubateur.programmes.selectors import staff as queries_staff
 from tests.factories import UserFactory
-from tests.programmes.conftest import fast_call, justice_product, team_member
-from tests.registry.factories import MemberFactory, MissionFactory
+from tests.organisation.helpers import justice_product
+from tests.programmes.factories import fast_call, submitted, under_review
+from tests.registry.factories import MemberFactory, MissionFactory, team_member
 
 NNBSP, NBSP = "\u202f", "\u00a0"
 
@@ -29,28 +30,10 @@ def eur(text: str) -> str:
     return re.sub(r"(?<=\d) (?=\d{3})", NNBSP, text).replace(" €", NBSP + "€")
 
 
-ANSWERS = {"probleme": "Trop de papier", "impact": "1 000 usagers par mois"}
-
-
-def submitted(call, product, member, *, budget=400_000, requested=200_000) -> Application:
-    """A product team's application, deposited through the services."""
-    application = services.application_start(call=call, user=member, product=product)
-    services.application_save_draft(
-        application=application, user=member, answers=ANSWERS, stated_budget=budget, amount_requested=requested
-    )
-    return services.application_submit(application=application, user=member)
-
-
-def instructed(application, staff) -> Application:
-    services.application_status_set(application=application, actor=staff, status=ApplicationStatus.UNDER_REVIEW)
-    application.refresh_from_db()
-    return application
-
-
 def another_product(call, n: int, staff, *, budget=400_000, requested=200_000):
     product = justice_product(ghid=f"produit-{n}", name=f"Produit {n}")
     member = team_member(product, username=f"membre.{n}")
-    return instructed(submitted(call, product, member, budget=budget, requested=requested), staff)
+    return under_review(submitted(call, product, member, budget=budget, requested=requested), staff)
 
 
 def scores(call, *values) -> dict[str, int]:
@@ -96,13 +79,13 @@ def field_errors(response, name: str) -> str:
 
 @pytest.fixture
 def reviewers(team):
-    """Three staff reviewers: arnaud.robin (A), paul.burgun (B), and a third one (C)."""
+    """Three staff reviewers: antoine.rivage (A), pierre.boussole (B), and a third one (C)."""
     return team.staff, team.manager, UserFactory(username="claire.relectrice", staff=True)
 
 
 @pytest.fixture
 def application(team, call):
-    return instructed(submitted(call, team.product, team.member), team.staff)
+    return under_review(submitted(call, team.product, team.member), team.staff)
 
 
 # --- Blind reviews ----------------------------------------------------------------------------------------------
@@ -317,7 +300,7 @@ def decide(application, actor, amount, decision=ApplicationStatus.LAUREATE, reas
 
 
 def test_the_cap_per_application_is_enforced_with_the_overflow(team, call):
-    application = instructed(submitted(call, team.product, team.member, budget=1_000_000), team.staff)
+    application = under_review(submitted(call, team.product, team.member, budget=1_000_000), team.staff)
     with pytest.raises(ValidationError) as error:
         decide(application, team.staff, 350_000)
     assert error.value.message_dict == {
@@ -327,7 +310,7 @@ def test_the_cap_per_application_is_enforced_with_the_overflow(team, call):
 
 
 def test_the_cofinancing_share_of_the_stated_budget_is_enforced_with_the_overflow(team, call):
-    application = instructed(submitted(call, team.product, team.member, budget=400_000), team.staff)
+    application = under_review(submitted(call, team.product, team.member, budget=400_000), team.staff)
     with pytest.raises(ValidationError) as error:
         decide(application, team.staff, 250_000)
     assert error.value.message_dict == {
@@ -346,7 +329,7 @@ def test_the_envelope_is_enforced_with_the_overflow_next_to_the_amount_field(cli
     staff = team.staff
     for n in range(3):
         decide(another_product(call, n, staff, budget=1_000_000), staff, 300_000)
-    last = instructed(submitted(call, team.product, team.member, budget=400_000), staff)
+    last = under_review(submitted(call, team.product, team.member, budget=400_000), staff)
     expected = eur(
         "L'enveloppe de l'appel (1 000 000 €) serait dépassée de 50 000 € : il reste 100 000 € à attribuer."
     )

@@ -26,8 +26,7 @@ from incubateur.programmes.models import (
 )
 from incubateur.programmes.selectors import staff as queries_staff
 from tests.factories import UserFactory
-from tests.programmes.conftest import fast_call
-from tests.programmes.test_reviews_decisions import instructed, submitted
+from tests.programmes.factories import fast_call, submitted, under_review
 from tests.registry.factories import ProductFactory
 
 CALLS = "/equipe/programmes/"
@@ -75,7 +74,7 @@ def staff(team, client):
 
 @pytest.fixture
 def application(team, call):
-    return instructed(submitted(call, team.product, team.member), team.staff)
+    return under_review(submitted(call, team.product, team.member), team.staff)
 
 
 def call_form_data(call=None, **changes) -> dict:

@@ -15,8 +15,8 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils.http import http_date
 
-from incubateur.registry import api_v27
 from incubateur.registry import cache as registry_cache
+from incubateur.registry.api import v27 as api_v27
 from incubateur.registry.models import Event, Member, Mission, Organisation, Phase, Product, ProductIncubator
 from tests.registry.factories import (
     IncubatorFactory,

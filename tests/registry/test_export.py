@@ -12,22 +12,13 @@ from django.core.management import call_command
 from django.db import transaction
 
 from incubateur.programmes.models import Call
-from incubateur.registry import frontmatter
+from incubateur.registry.content import frontmatter
 from incubateur.registry.enums import Domaine, EventName, PhaseName
 from incubateur.registry.models import (
-    Event,
-    Incubator,
-    Member,
-    Mission,
-    MissionProduct,
     Organisation,
-    Phase,
-    Product,
-    ProductIncubator,
-    ProductSponsor,
-    Team,
 )
 from tests.registry.factories import OrganisationFactory
+from tests.registry.helpers import CANONICAL
 from tests.utils import SAMPLE
 
 FOLDERS = ["_organisations", "_incubators", "_startups", "_authors", "_teams"]
@@ -37,28 +28,6 @@ def run(command: str, path) -> str:
     out = StringIO()
     call_command(command, str(path), stdout=out)
     return out.getvalue()
-
-
-def _fields(model, *related) -> list[str]:
-    """Every concrete field but the pk, foreign keys by the natural key given in `related`."""
-    names = [f.attname for f in model._meta.concrete_fields if not f.primary_key and not f.is_relation]
-    return [*related, *names]
-
-
-CANONICAL = [
-    (Organisation, _fields(Organisation)),
-    (Incubator, _fields(Incubator, "owner__ghid")),
-    (Product, _fields(Product)),
-    (ProductSponsor, _fields(ProductSponsor, "product__ghid", "organisation__ghid")),
-    (ProductIncubator, _fields(ProductIncubator, "product__ghid", "incubator__ghid")),
-    (Phase, _fields(Phase, "product__ghid")),
-    (Event, _fields(Event, "product__ghid")),
-    (Team, _fields(Team, "incubator__ghid")),
-    (Member, _fields(Member, "user__username", "user__email")),
-    (Member.teams.through, ["member__username", "team__ghid"]),
-    (Mission, _fields(Mission, "member__username")),
-    (MissionProduct, _fields(MissionProduct, "mission__member__username", "mission__order", "product__ghid")),
-]
 
 
 def canonical_dump() -> dict[str, list[str]]:

@@ -9,8 +9,9 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from incubateur.registry import frontmatter, importer
-from incubateur.registry.frontmatter import FrontMatterError, InvalidDate
+from incubateur.registry import content
+from incubateur.registry.content import frontmatter, reading
+from incubateur.registry.content.frontmatter import FrontMatterError, InvalidDate
 
 # --- Splitting -------------------------------------------------------------------------------------------
 
@@ -219,8 +220,8 @@ SCALARS = (
     )
 )
 KEYS = st.sampled_from(
-    sorted(set().union(*importer.MODELLED_KEYS.values()) | importer.MISSION_KEYS | importer.PHASE_KEYS)
-    + sorted(importer.EVENT_KEYS | importer.FAST_KEYS | {"badges", "previously", "rgpd", "_body", "id"})
+    sorted(set().union(*reading.MODELLED_KEYS.values()) | reading.MISSION_KEYS | reading.PHASE_KEYS)
+    + sorted(reading.EVENT_KEYS | reading.FAST_KEYS | {"badges", "previously", "rgpd", "_body", "id"})
 ) | st.text(max_size=8)
 TREES = st.recursive(
     SCALARS,
@@ -228,15 +229,15 @@ TREES = st.recursive(
     max_leaves=30,
 )
 SHAPED = st.dictionaries(KEYS, TREES, max_size=12)
-KINDS = st.sampled_from([kind.name for kind in importer.KINDS])
+KINDS = st.sampled_from([kind.name for kind in content.KINDS])
 NAMES = st.sampled_from(["camille.martin.md", "mon-service.md", "sans-extension", "Majuscules.md", "a b.md"])
 
 
 def _check(kind, name, text):
-    problems = importer.check_file(kind, name, text)
-    rel = f"{importer.KIND[kind].folder}/{name}"
+    problems = content.check_file(kind, name, text)
+    rel = f"{content.KIND[kind].folder}/{name}"
     for problem in problems:
-        assert isinstance(problem, importer.Problem)
+        assert isinstance(problem, content.Problem)
         assert problem.file == rel
         assert str(problem).startswith(rel)
         assert problem.message
@@ -289,5 +290,5 @@ def test_checking_a_good_file_with_one_key_replaced_never_raises(good, key, valu
 
 
 def test_the_good_files_of_the_hypothesis_tests_are_good():
-    assert importer.check_file("members", "camille.martin.md", "---\n" + yaml.safe_dump(GOOD_MEMBER) + "---\n") == []
-    assert importer.check_file("products", "mon-service.md", "---\n" + yaml.safe_dump(GOOD_PRODUCT) + "---\n") == []
+    assert content.check_file("members", "camille.martin.md", "---\n" + yaml.safe_dump(GOOD_MEMBER) + "---\n") == []
+    assert content.check_file("products", "mon-service.md", "---\n" + yaml.safe_dump(GOOD_PRODUCT) + "---\n") == []

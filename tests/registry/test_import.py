@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 
 from incubateur.core.models import JournalEntry, Visibility
-from incubateur.registry import cache, importer
+from incubateur.registry import cache, content
 from incubateur.registry.models import (
     Event,
     Incubator,
@@ -715,7 +715,7 @@ def test_a_file_name_that_is_not_utf8_refuses_the_import_naming_the_file(tree):
 
 def test_a_list_longer_than_its_positions_can_count_is_refused():
     text = "---\ntitle: T\nmission: M\nsponsors:\n" + "  - dinum\n" * 32768 + "---\n"
-    [problem] = importer.check_file("products", "long.md", text)
+    [problem] = content.check_file("products", "long.md", text)
     assert str(problem) == "_startups/long.md:4: sponsors: 32767 éléments au plus (32768 donnés)"
 
 

@@ -31,11 +31,9 @@ from incubateur.core.ministries import MINISTRIES
 from incubateur.core.models import JournalEntry
 from incubateur.programmes.models import Application, Call
 from incubateur.registry import cache
+from incubateur.registry.content import ImportRefused, Problem, YamlTimestamp, dump, export_betagouv, import_betagouv
 from incubateur.registry.enums import Domaine, EventName, MemberType, MissionStatus, OrganisationType, PhaseName
-from incubateur.registry.exporter import export_betagouv
-from incubateur.registry.frontmatter import YamlTimestamp, dump
-from incubateur.registry.importer import ImportRefused, Problem, import_betagouv
-from tests.registry.test_export import CANONICAL as REGISTRY_TABLES
+from tests.registry.helpers import CANONICAL as REGISTRY_TABLES
 
 User = get_user_model()
 

@@ -3,18 +3,17 @@
 import datetime
 import re
 from html import unescape
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.template.defaultfilters import date as date_filter
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from incubateur.registry import queries
 from incubateur.registry.models import Phase, ProductIncubator, ProductSponsor
+from incubateur.registry.selectors import pages
 from tests.factories import UserFactory
+from tests.organisation.helpers import load_organisation
 from tests.registry.factories import (
     IncubatorFactory,
     MemberFactory,
@@ -663,18 +662,20 @@ def test_the_header_and_the_sitemap_link_to_products_and_incubators(client):
 
 
 def test_who_does_what_links_people_to_their_member_page(client):
-    call_command("load_organisation", stdout=StringIO())
-    MemberFactory(username="paul.burgun", fullname="Paul Burgun")
-    MemberFactory(username="octave.bory", fullname="Octave Bory")
+    load_organisation()
+    MemberFactory(username="pierre.boussole", fullname="Pierre Boussole")
+    MemberFactory(username="odilon.bastide", fullname="Odilon Bastide")
     html = client.get("/qui-fait-quoi/").content.decode()
-    assert '<td><a href="/membres/paul.burgun/"><span class="fr-text--bold">Paul Burgun</span></a></td>' in html
     assert (
-        '<li><a href="/membres/octave.bory/"><span class="fr-text--bold">Octave Bory</span></a>, Expert accélération'
-        in html
+        '<td><a href="/membres/pierre.boussole/"><span class="fr-text--bold">Pierre Boussole</span></a></td>' in html
+    )
+    assert (
+        '<li><a href="/membres/odilon.bastide/"><span class="fr-text--bold">Odilon Bastide</span></a>, '
+        "Expert accélération" in html
     )
     # People without a member page are not links.
-    assert '<span class="fr-text--bold">Maël Inizan</span></a>' not in html
-    assert '<span class="fr-text--bold">Maël Inizan</span>' in html
+    assert '<span class="fr-text--bold">Gaël Ivoire</span></a>' not in html
+    assert '<span class="fr-text--bold">Gaël Ivoire</span>' in html
 
 
 @pytest.mark.parametrize(
@@ -695,13 +696,13 @@ def test_breadcrumbs(client, world, team, url, expected):
 
 
 def test_queries_sort_and_fold_helpers():
-    assert queries.external_url("https://beta.gouv.fr") == "https://beta.gouv.fr"
-    assert queries.external_url("javascript:alert(1)") == ""
-    assert queries.external_url("http://[::1") == ""
-    assert queries.external_url("beta.gouv.fr") == ""
-    assert queries.github_url("octocat") == "https://github.com/octocat"
-    assert queries.github_url("https://github.com/octocat") == "https://github.com/octocat"
-    assert queries.github_url("pas un identifiant") == ""
+    assert pages.external_url("https://beta.gouv.fr") == "https://beta.gouv.fr"
+    assert pages.external_url("javascript:alert(1)") == ""
+    assert pages.external_url("http://[::1") == ""
+    assert pages.external_url("beta.gouv.fr") == ""
+    assert pages.github_url("octocat") == "https://github.com/octocat"
+    assert pages.github_url("https://github.com/octocat") == "https://github.com/octocat"
+    assert pages.github_url("pas un identifiant") == ""
 
 
 def test_many_to_many_changes_make_the_cache_stale():

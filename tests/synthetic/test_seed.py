@@ -14,10 +14,12 @@ from incubateur.guichet.kinds import CONFIDENTIAL_KINDS, Kind
 from incubateur.guichet.models import Message, Offer, OfferStatus, Participant, Read, Status, Ticket
 from incubateur.guichet.routing import route
 from incubateur.organisation.models import Department
-from incubateur.programmes.models import Application, Call, Committee, Programme
+from incubateur.portfolios.models import Committee
+from incubateur.programmes.models import Application, Call, Programme
 from incubateur.registry.models import Member, Mission, Phase, Product
 from incubateur.synthetic import generator
 from tests.factories import UserFactory, person
+from tests.organisation.helpers import load_organisation
 from tests.registry.factories import ProductFactory
 
 NOW = datetime.datetime(2026, 11, 25, 10, 30, tzinfo=datetime.UTC)
@@ -25,8 +27,8 @@ NOW = datetime.datetime(2026, 11, 25, 10, 30, tzinfo=datetime.UTC)
 
 @pytest.fixture
 def organisation():
-    for command in ("load_organisation", "load_routing", "load_programmes"):
-        call_command(command, stdout=StringIO())
+    load_organisation(routing=True)
+    call_command("load_programmes", stdout=StringIO())
 
 
 def snapshot() -> dict:
@@ -129,7 +131,7 @@ def test_every_kind_is_there_and_confidential_requests_have_their_participants(o
         assert ticket.pole_id is None and ticket.portfolio_id is None
         assert ticket.routing_reason.endswith("personne choisie par l'auteur de la demande")
         assert ticket.escalated_at is None  # never escalated to a pole lead
-        outsider = next(s for s in (person("arnaud.robin"), person("paul.burgun")) if s.pk not in participants)
+        outsider = next(s for s in (person("antoine.rivage"), person("pierre.boussole")) if s.pk not in participants)
         assert not Ticket.objects.for_user(outsider).filter(pk=ticket.pk).exists()
         assert Ticket.objects.for_user(ticket.requester).filter(pk=ticket.pk).exists()
     assert Read.objects.filter(ticket__confidential=True).exists()
