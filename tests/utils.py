@@ -1,5 +1,6 @@
 """Test helpers shared by every app's tests."""
 
+import json
 import socket
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -8,10 +9,12 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
+from django.test import Client
 from django.utils import timezone
 from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult, get_date_max
 
+from incubateur.accounts.api_auth import api_token_issue
 from incubateur.core.models import Notification, NotificationStatus
 
 
@@ -98,3 +101,26 @@ class SMTPServer:
         if self.controller is not None:
             self.controller.stop()
             self.controller = None
+
+
+API = "/api/v1"
+
+
+class Caller:
+    """An API client authenticated with a bearer token of `user` (or anonymous)."""
+
+    def __init__(self, user=None):
+        self.client = Client()
+        self.headers = {}
+        if user is not None:
+            _, secret = api_token_issue(user=user, name="tests")
+            self.headers["Authorization"] = f"Bearer {secret}"
+
+    def get(self, path, params=None, **headers):
+        return self.client.get(f"{API}{path}", params or {}, headers={**self.headers, **headers})
+
+    def post(self, path, data=None, **headers):
+        body = json.dumps(data) if data is not None else ""
+        return self.client.post(
+            f"{API}{path}", body, content_type="application/json", headers={**self.headers, **headers}
+        )

@@ -15,29 +15,10 @@ from incubateur.guichet import services, workdays
 from incubateur.guichet.models import Message, Offer, Read, Ticket
 from tests.factories import UserFactory, person
 from tests.registry.factories import ProductFactory, team_member
+from tests.utils import Caller
 
 API = "/api/v1"
 JUSTICE_REASON = "attribuée à Pierre Boussole : portefeuille Justice, ministère Justice, produit Justice pour tous"
-
-
-class Caller:
-    """An API client authenticated with a bearer token of `user` (or anonymous)."""
-
-    def __init__(self, user=None):
-        self.client = Client()
-        self.headers = {}
-        if user is not None:
-            _, secret = api_token_issue(user=user, name="tests")
-            self.headers["Authorization"] = f"Bearer {secret}"
-
-    def get(self, path, params=None, **headers):
-        return self.client.get(f"{API}{path}", params or {}, headers={**self.headers, **headers})
-
-    def post(self, path, data=None, **headers):
-        body = json.dumps(data) if data is not None else ""
-        return self.client.post(
-            f"{API}{path}", body, content_type="application/json", headers={**self.headers, **headers}
-        )
 
 
 def doubt(**fields) -> dict:

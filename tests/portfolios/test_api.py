@@ -8,8 +8,9 @@ from incubateur.portfolios import services
 from incubateur.portfolios.models import Committee
 from tests.factories import person
 from tests.organisation.helpers import justice_product
-from tests.programmes.helpers import Caller, apply, count_api_queries
+from tests.programmes.helpers import apply, count_api_queries
 from tests.registry.factories import OrganisationFactory, ProductFactory
+from tests.utils import Caller
 
 # --- Boards ------------------------------------------------------------------------------------------------
 

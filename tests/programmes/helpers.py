@@ -1,18 +1,16 @@
 """Helpers of the programmes' and the portfolios' tests: the people around one product (their `team` fixture), and
 an API client with a bearer token."""
 
-import json
 from dataclasses import dataclass
 
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from incubateur.accounts.api_auth import api_token_issue
 from incubateur.programmes.models import Application
 from tests.factories import UserFactory, person
 from tests.organisation.helpers import justice_product
 from tests.registry.factories import team_member
+from tests.utils import Caller
 
 API = "/api/v1"
 ANSWERS = {"probleme": "Trop de papier", "impact": "1000 usagers par mois"}
@@ -41,26 +39,6 @@ def make_team() -> Team:
         staff=person("antoine.rivage"),
         admin=UserFactory(username="admin.site", admin=True),
     )
-
-
-class Caller:
-    """An API client authenticated with a bearer token of `user` (or anonymous)."""
-
-    def __init__(self, user=None):
-        self.client = Client()
-        self.headers = {}
-        if user is not None:
-            _, secret = api_token_issue(user=user, name="tests")
-            self.headers["Authorization"] = f"Bearer {secret}"
-
-    def get(self, path, params=None, **headers):
-        return self.client.get(f"{API}{path}", params or {}, headers={**self.headers, **headers})
-
-    def post(self, path, data=None, **headers):
-        body = json.dumps(data) if data is not None else ""
-        return self.client.post(
-            f"{API}{path}", body, content_type="application/json", headers={**self.headers, **headers}
-        )
 
 
 def apply(team, call, **fields) -> Application:

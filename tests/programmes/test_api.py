@@ -17,8 +17,9 @@ from incubateur.programmes.rules import euros
 from tests.factories import UserFactory, person
 from tests.organisation.helpers import justice_product
 from tests.programmes.factories import fast_call, under_review
-from tests.programmes.helpers import ANSWERS, API, Caller, apply, count_api_queries
+from tests.programmes.helpers import ANSWERS, API, apply, count_api_queries
 from tests.registry.factories import ProductFactory, team_member
+from tests.utils import Caller
 
 
 def errors(response) -> list[tuple[list, str]]:
