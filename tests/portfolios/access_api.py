@@ -3,13 +3,12 @@ them). As in tests/programmes/access_api.py: anonymous callers get a 401, and th
 portfolio manager nor a pole lead."""
 
 from tests.access import Row
+from tests.factories import UserFactory
 from tests.programmes.access_api import api
 
 
 def _board(world) -> str:
     """The board of a portfolio manager who is none of the matrix's accounts."""
-    from tests.factories import UserFactory
-
     portfolio = world["portfolio"]
     portfolio.manager = UserFactory(staff=True)
     portfolio.save()

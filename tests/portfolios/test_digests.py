@@ -12,6 +12,7 @@ from freezegun import freeze_time
 # is freezegun's class, which pydantic cannot describe.
 import config.urls  # noqa: F401
 from incubateur.guichet import services as guichet
+from incubateur.portfolios import services as portfolios
 from incubateur.portfolios.models import DigestSent
 from tests.factories import person
 from tests.portfolios.factories import product
@@ -113,9 +114,7 @@ def test_nothing_overdue_nothing_sent(clock, organisation, smtp_server):
 
 def test_a_phase_over_its_norm_is_listed(clock, organisation, smtp_server):
     made = product("ancien", name="Produit ancien", ministry="justice", start=datetime.date(2024, 6, 3))
-    from incubateur.portfolios import services
-
-    services.committee_record(
+    portfolios.committee_record(
         product=made, actor=person("antoine.rivage"), date=datetime.date(2026, 3, 2), decision="poursuite"
     )
     send()

@@ -5,9 +5,8 @@ Every request is read through `Ticket.objects.for_user()` (404 outside it); an a
 404 too (a service's `NotAllowed` included: the middleware answers it); writes go through `services`.
 """
 
-from functools import partial
-
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import formats, timezone
@@ -154,7 +153,8 @@ def _stale(request, ticket: Ticket):
 
 
 # The actions: the form's errors and a service's refusal (`run_service`) show the page again with the form; a
-# `NotAllowed` is a 404 (the middleware); a request changed since the page was shown goes back to it (`_stale`).
+# `NotAllowed` is a 404 (the middleware); a request changed since the page was shown goes back to it (`_stale`),
+# whether the form's version says so or the save finds out.
 
 
 @require_POST
@@ -190,8 +190,13 @@ def status(request, pk: int):
         return _stale(request, ticket)
     if valid:
         previous = ticket.status
-        change = partial(services.ticket_status_set, ticket=ticket, actor=request.user, **form.cleaned_data)
-        if run_service(form, change):  # the form's fields are the service's: status, version
+        try:  # the form's fields are the service's: status, version
+            services.ticket_status_set(ticket=ticket, actor=request.user, **form.cleaned_data)
+        except services.StaleTicket:  # changed between the version check above and the save
+            return _stale(request, ticket)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
             if previous in (Status.RESOLVED, Status.CLOSED) and ticket.status == Status.IN_PROGRESS:
                 messages.success(request, "La demande est rouverte.")
             else:
@@ -210,8 +215,13 @@ def assign(request, pk: int):
     if form.is_stale(ticket):
         return _stale(request, ticket)
     if valid:
-        change = partial(services.ticket_assign, ticket=ticket, actor=request.user, **form.cleaned_data)
-        if run_service(form, change):  # the form's fields are the service's: assignee, pole, version
+        try:  # the form's fields are the service's: assignee, pole, version
+            services.ticket_assign(ticket=ticket, actor=request.user, **form.cleaned_data)
+        except services.StaleTicket:  # changed between the version check above and the save
+            return _stale(request, ticket)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
             if ticket.assignee == request.user:
                 messages.success(request, "La demande vous est attribuée.")
             else:
