@@ -22,8 +22,8 @@ DESK = "/guichet/equipe/"
 ON_BEHALF = "/guichet/equipe/pour-le-compte/"
 ROUTING = "/guichet/equipe/routage/"
 
-SECRET_SUBJECT = "Harcèlement-XQZ dans l'équipe"
-SECRET_BODY = "Corps-secret-WVK : mon manager me harcèle."
+SECRET_SUBJECT = "Harcèlement-XQZÉ dans l'équipe"
+SECRET_BODY = "Corps-secret-WVKÉ : mon manager me harcèle."
 
 
 INLINE = r"</?(?:a|strong|em|span|b|abbr|code)(?:\s[^>]*)?>"
@@ -154,8 +154,8 @@ def test_a_confidential_request_never_reaches_another_persons_desk(client, cast,
             {"vue": "en-retard"},
             {"vue": "pole", "pole": "coaching"},
             {"vue": "toutes", "type": "mal-etre"},
-            {"vue": "toutes", "q": "Harcèlement-XQZ"},
-            {"vue": "toutes", "q": "Corps-secret-WVK"},
+            {"vue": "toutes", "q": "Harcèlement-XQZÉ"},
+            {"vue": "toutes", "q": "Corps-secret-WVKÉ"},
             {"vue": "toutes", "statut": "nouveau"},
         ):
             response = client.get(DESK, params)
@@ -164,7 +164,7 @@ def test_a_confidential_request_never_reaches_another_persons_desk(client, cast,
             # (the search box shows back what was typed: only the words typed)
             assert SECRET_SUBJECT not in html and "dans l'équipe" not in html and "me harcèle" not in html
             if "q" not in params:
-                assert "XQZ" not in html and "WVK" not in html
+                assert "XQZÉ" not in html and "WVKÉ" not in html
             assert "confidentielle</a>" not in html
             if params.get("type") == "mal-etre" or params.get("q"):
                 assert tab_counts(response) == {
@@ -189,10 +189,10 @@ def test_the_recipient_of_a_confidential_request_sees_it_without_its_subject(cli
     assert tab_counts(response)["À traiter"] == 1
     page = words(response)
     assert f"{secret.pk} Demande confidentielle n°{secret.pk} Confidentielle" in page
-    assert "XQZ" not in response.content.decode()
-    assert "XQZ" not in title(response)
+    assert "XQZÉ" not in response.content.decode()
+    assert "XQZÉ" not in title(response)
     # Its participant finds it by its words: the search runs on what they may read.
-    found = client.get(DESK, {"vue": "toutes", "q": "Corps-secret-WVK"})
+    found = client.get(DESK, {"vue": "toutes", "q": "Corps-secret-WVKÉ"})
     assert rows(found) == [secret.pk]
     assert tab_counts(found)["Toutes"] == 1
 
@@ -410,10 +410,10 @@ def test_a_confidential_request_recorded_for_someone_else_is_not_readable_by_the
     page = client.get(DESK, {"vue": "toutes"})
     assert "Cette demande confidentielle est transmise à Gaël Ivoire" in words(page)
     assert ticket.pk not in rows(page)
-    assert "XQZ" not in page.content.decode()
+    assert "XQZÉ" not in page.content.decode()
     # The requester's e-mail says who recorded it, never what it says.
     told = Notification.objects.get(kind="guichet.recorded_for_you")
-    assert "XQZ" not in told.subject + told.body and "WVK" not in told.body
+    assert "XQZÉ" not in told.subject + told.body and "WVKÉ" not in told.body
 
 
 def test_the_recorder_who_is_the_recipient_lands_on_the_request(client, cast):
