@@ -55,6 +55,27 @@ class MultilineField(forms.CharField):
         return super().to_python(value).replace("\r\n", "\n").replace("\r", "\n")
 
 
+MARKDOWN_HELP = (
+    "Mise en forme Markdown : **gras**, [lien](https://…), listes (« - » en début de ligne), titres (« ## »). "
+    "Une ligne vide sépare deux paragraphes ; « Aperçu » montre le rendu sans rien enregistrer"
+)
+PREVIEW = "apercu"  # the name of the submit button that shows a preview instead of saving
+
+
+class MarkdownPreviewMixin:
+    """An edit form with one Markdown field (`markdown_field`) and an « Aperçu » button: `preview(data)` is the
+    form as posted, unbound (a preview saves nothing and judges nothing yet), and the text to preview."""
+
+    markdown_field: str
+
+    @classmethod
+    def preview(cls, data, **kwargs) -> tuple["BaseForm", str]:
+        initial = {name: data.get(name, "") for name in cls.base_fields}
+        text = MultilineField().to_python(initial[cls.markdown_field])
+        initial[cls.markdown_field] = text
+        return cls(initial=initial, **kwargs), text
+
+
 URL_INVALID = "Saisissez une adresse web valide, par exemple https://exemple.beta.gouv.fr."
 
 
@@ -108,7 +129,9 @@ class ProductFilterForm(BaseForm):
         )
 
 
-class ProductForm(BaseForm):
+class ProductForm(MarkdownPreviewMixin, BaseForm):
+    markdown_field = "description"
+
     pitch = MultilineField(
         label="Mission",
         help_text="Une ou deux phrases : le problème que le produit résout, et pour qui",
@@ -117,7 +140,7 @@ class ProductForm(BaseForm):
     )
     description = MultilineField(
         label="Description",
-        help_text="Le texte est affiché tel quel ; une ligne vide sépare deux paragraphes",
+        help_text=MARKDOWN_HELP,
         required=False,
         widget=forms.Textarea(attrs={"rows": 12}),
     )
@@ -138,7 +161,9 @@ class ProductForm(BaseForm):
         return {name: getattr(product, name) for name in cls.base_fields}
 
 
-class MemberForm(BaseForm):
+class MemberForm(MarkdownPreviewMixin, BaseForm):
+    markdown_field = "bio"
+
     role = forms.CharField(
         label="Rôle",
         help_text="Par exemple : développeuse, coach, chargé de déploiement",
@@ -147,7 +172,7 @@ class MemberForm(BaseForm):
     )
     bio = MultilineField(
         label="Présentation",
-        help_text="Le texte est affiché tel quel ; une ligne vide sépare deux paragraphes",
+        help_text=MARKDOWN_HELP,
         required=False,
         widget=forms.Textarea(attrs={"rows": 8}),
     )
