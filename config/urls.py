@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from config.api import urls as api_urls
 from incubateur.core import views as core_views
+from incubateur.registry import urls_v27
 
 admin.site.site_header = "Administration — Incubateur de services numériques"
 admin.site.site_title = "Administration de l'Incubateur"
@@ -18,6 +19,8 @@ urlpatterns = [
     path("", include("incubateur.programmes.urls")),
     path("", include("incubateur.portfolios.urls")),
     path("api/v2.7/", include("incubateur.registry.urls_v27")),
+    path("api/v3/", include((urls_v27.v3_urlpatterns, "api-v3"))),
+    path("", include((urls_v27.counter_urlpatterns, "betagouv-files"))),
     path("api/v1/", api_urls()),
     path("healthz", core_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),

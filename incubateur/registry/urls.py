@@ -16,4 +16,6 @@ urlpatterns = [
     path("organisations/<organisation:ghid>/", views.organisation_detail, name="organisation_detail"),
     path("membres/<member:username>/", views.member_detail, name="member_detail"),
     path("membres/<member:username>/modifier/", views.member_edit, name="member_edit"),
+    # beta.gouv.fr's addresses of a product (its permalink `/startups/<id>.html`, its `redirect_from`): 301 here.
+    path("startups/<product:old>", views.product_old_address, name="product_old_address"),
 ]

@@ -12,7 +12,14 @@ from django.views.decorators.http import require_http_methods, require_safe
 from incubateur.core.pagecache import public_page
 from incubateur.core.stamps import cached_html
 from incubateur.registry import cache, perms, services
-from incubateur.registry.forms import MemberForm, PhaseAddForm, PhaseEndForm, ProductFilterForm, ProductForm
+from incubateur.registry.forms import (
+    PREVIEW,
+    MemberForm,
+    PhaseAddForm,
+    PhaseEndForm,
+    ProductFilterForm,
+    ProductForm,
+)
 from incubateur.registry.selectors import pages
 
 
@@ -27,6 +34,14 @@ def _editable_or_404(obj, can_edit, user):
     if obj is None or not can_edit(user, obj):
         raise Http404
     return obj
+
+
+def _preview(request, form_class) -> tuple[object, str] | None:
+    """The « Aperçu » button: the form as posted and the text to preview (nothing is saved); None otherwise."""
+    if request.method != "POST" or PREVIEW not in request.POST:
+        return None
+    messages.info(request, "Aperçu affiché sous le champ : rien n'est encore enregistré.")
+    return form_class.preview(request.POST)
 
 
 def _say_saved(request, changed: list[str], saved: str) -> None:
@@ -77,6 +92,9 @@ def product_detail(request, ghid: str):
 @require_http_methods(["GET", "POST"])
 def product_edit(request, ghid: str):
     product = _editable_or_404(pages.product_for_edit(ghid), perms.can_edit_product, request.user)
+    if preview := _preview(request, ProductForm):
+        form, text = preview
+        return render(request, "registry/product_edit.html", {"product": product, "form": form, "preview": text})
     form = ProductForm(request.POST or None, initial=ProductForm.initial_for(product))
     if request.method == "POST" and form.is_valid():
         changed = services.product_update(product=product, by=request.user, **form.cleaned_data)
@@ -166,9 +184,24 @@ def member_detail(request, username: str):
 @require_http_methods(["GET", "POST"])
 def member_edit(request, username: str):
     member = _editable_or_404(pages.member_for_edit(username), perms.can_edit_member, request.user)
+    if preview := _preview(request, MemberForm):
+        form, text = preview
+        return render(request, "registry/member_edit.html", {"member": member, "form": form, "preview": text})
     form = MemberForm(request.POST or None, initial=MemberForm.initial_for(member))
     if request.method == "POST" and form.is_valid():
         changed = services.member_update(member=member, by=request.user, **form.cleaned_data)
         _say_saved(request, changed, "La fiche a été mise à jour.")
         return redirect("registry:member_detail", username=member.username)
     return render(request, "registry/member_edit.html", {"member": member, "form": form})
+
+
+# --- beta.gouv.fr's addresses ---------------------------------------------------------------------------------
+
+
+@login_not_required
+@require_safe
+def product_old_address(request, old: str):
+    """`/startups/<id>.html` (beta.gouv.fr's page of a product) and the old ids its `redirect_from` lists: a
+    permanent redirect to the product's page here."""
+    ghid = _or_404(pages.product_for_old_address(old))
+    return redirect("registry:product_detail", ghid=ghid, permanent=True)

@@ -14,6 +14,22 @@ def _startup(world) -> str:
     return f"/api/v1/startups/{product.ghid}"
 
 
+def _v3_startup(world) -> str:
+    from incubateur.registry.models import Product
+
+    product, _ = Product.objects.get_or_create(ghid="produit.matrice", defaults={"name": "Produit", "pitch": "Pitch"})
+    return f"/api/v3/startups/{product.ghid}.json"
+
+
+def _old_address(world) -> str:
+    from incubateur.registry.models import Product
+
+    Product.objects.get_or_create(
+        ghid="produit-matrice", defaults={"name": "Produit", "pitch": "Pitch", "redirect_from": ["/startups/ancien"]}
+    )
+    return "/startups/produit-matrice.html"
+
+
 def _incubator(world) -> str:
     from tests.registry.factories import IncubatorFactory
 
@@ -39,6 +55,13 @@ ROWS: list = [
     Row("api-v2.7:incubators", everyone(200)),
     Row("api-v2.7:organisations", everyone(200)),
     Row("api-v2.7:sponsors", everyone(200)),
+    Row("api-v2.7:startups_csv", everyone(200)),
+    Row("api-v2.7:startups_details", everyone(200)),
+    # /api/v3/startups/<id>.json and /compteur_smiirl.json (beta.gouv.fr drop-in)
+    Row("api-v3:startup", everyone(200), url=_v3_startup),
+    Row("betagouv-files:compteur_smiirl", everyone(200)),
+    # beta.gouv.fr's address of a product page: a permanent redirect to ours
+    Row("registry:product_old_address", everyone(301), url=_old_address),
     # /api/v1/
     Row("api-v1:registry_startups", everyone(200)),
     Row("api-v1:registry_startup", everyone(200), url=_startup),

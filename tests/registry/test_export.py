@@ -222,7 +222,7 @@ def test_an_incubator_and_a_team_file(exported):
     assert incubator.data["owner"] == "/organisations/interieur"
     assert incubator.data["website"] == ""  # written even when empty, as espace-membre does
     assert incubator.body.startswith("Rebaptisée en janvier")
-    assert read(exported / "_incubators" / "menj.md").data["owner"] == ""  # its owner is not in the sample
+    assert read(exported / "_incubators" / "menj.md").data["owner"] == "/organisations/menj"  # kept as written
     team = read(exported / "_teams" / "atelier_meae.md").data
     assert set(team) == {"name", "mission", "incubator"}
 

@@ -1,10 +1,13 @@
-"""beta.gouv.fr's public JSON API, version 2.7, as a drop-in: /api/v2.7/{authors,startups,incubators,
-organisations,sponsors}.json.
+"""beta.gouv.fr's public files, as a drop-in: /api/v2.7/{authors,startups,incubators,organisations,sponsors,
+startups_details}.json, /api/v2.7/startups.csv, /api/v3/startups/<id>.json and /compteur_smiirl.json.
 
-The shapes follow beta.gouv.fr's Jekyll templates (`api/v2.7/*.json`) and plugins (`_plugins/incubators.rb`,
-`_plugins/sponsors.rb`): the same keys, the same rules for optional keys, dates as "YYYY-MM-DD", a missing end
-as "". Where a Liquid template prints a missing value it gives ""; where a Ruby plugin does, it gives null. Unlike
-the templates, the output is always valid JSON and never contains HTML entities.
+The shapes follow beta.gouv.fr's Jekyll templates (`api/v2.7/*.json`, `api/v2.7/startups.csv`), plugins
+(`_plugins/incubators.rb`, `_plugins/sponsors.rb`, `_plugins/startups.rb`, `_plugins/startup_json_generator.rb`)
+and models (`lib/models/startup.rb`, `lib/models/member.rb`): the same keys, the same rules for optional keys, dates
+as "YYYY-MM-DD", a missing end as "". Where a Liquid template prints a missing value it gives ""; where a Ruby plugin
+does, it gives null. A list written in the front matter is published as written (a member's legacy `startups` and
+`previously`), never derived. Files and lists are in the order Jekyll reads the tree: by file name. Unlike the
+templates, the output is always valid JSON and never contains HTML entities.
 
 Serving: each file is built once per registry version (`registry.cache`, bumped by every write) and its final
 bytes, plain and gzipped, are stored in the Django cache with the versioned key they were built under; each process
@@ -25,13 +28,15 @@ from urllib.parse import quote
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache as django_cache
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
 from incubateur.registry import cache as registry_cache
 from incubateur.registry import selectors
+from incubateur.registry.models import Member
 
 # `links.self` of startups.json: beta.gouv.fr prints `{{ site.url }}/startups`, the public list of the products.
 STARTUPS_SELF_LINK = "https://beta.gouv.fr/startups"
@@ -64,6 +69,15 @@ def strip_html(text: str) -> str:
     return html.unescape(_TAG.sub("", _COMMENT.sub("", _SCRIPT_OR_STYLE.sub("", text or "")))).strip()
 
 
+_LEADING_BLANK_LINES = re.compile(r"\A(?:[^\S\n]*\n)+")
+
+
+def jekyll_content(body: str) -> str:
+    """A file's body as Jekyll reads it (`document.content`): its front-matter pattern also swallows the blank lines
+    that follow the closing `---`."""
+    return _LEADING_BLANK_LINES.sub("", body or "")
+
+
 def url_encoded_markdown(text: str) -> str:
     """`ERB::Util.url_encode`: everything but letters, digits and `-_.~` percent-encoded (UTF-8)."""
     return quote(text or "", safe="")
@@ -71,6 +85,23 @@ def url_encoded_markdown(text: str) -> str:
 
 def _unique(values) -> list:
     return list(dict.fromkeys(values))
+
+
+def _written_list(extra: dict, key: str) -> list[str] | None:
+    """A list kept as written in the front matter (`extra`), or None when the key is absent or null.
+
+    Liquid's `{% if %}` is true for an empty list: `previously: []` is published as `[]`.
+    """
+    value = extra.get(key)
+    if value is None or value is False:
+        return None
+    values = value if isinstance(value, list) else [value]
+    return [str(v) for v in values if v is not None]
+
+
+def _file_order(ident: str) -> str:
+    """Jekyll reads a collection in the order of its files' paths (byte order of `<id>.md`)."""
+    return f"{ident}.md"
 
 
 # --- The five files ---------------------------------------------------------------------------------
@@ -105,20 +136,14 @@ def authors_data() -> list[dict]:
         author["missions"] = missions
         if member.competences:
             author["competences"] = [str(c) for c in member.competences]
-        # The legacy front-matter key when the tree still has it, else the products of the missions.
-        startups = member.extra.get("startups") or _unique(s for mission in missions for s in mission["startups"])
-        if startups:
-            author["startups"] = [str(s) for s in startups]
-        previously = member.extra.get("previously")
-        if previously:
-            author["previously"] = [str(s) for s in previously]
+        # The template prints the front matter's `startups` and `previously` as written (never derived from the
+        # missions), and leaves a key out only when the front matter has none.
+        for key in ("startups", "previously"):
+            written = _written_list(member.extra, key)
+            if written is not None:
+                author[key] = written
         authors.append(author)
     return authors
-
-
-def _is_hidden(incubator) -> bool:
-    # `hidden: true` in the tree: not listed as an incubator; incubators.json keeps only its products.
-    return bool(incubator.extra.get("hidden"))
 
 
 def _startup_attributes(product) -> dict:
@@ -137,7 +162,7 @@ def _startup_attributes(product) -> dict:
     if product.repository:
         attributes["repository"] = product.repository
     attributes["contact"] = product.contact
-    attributes["content_url_encoded_markdown"] = url_encoded_markdown(product.description)
+    attributes["content_url_encoded_markdown"] = url_encoded_markdown(jekyll_content(product.description))
     attributes["events"] = [
         {"name": e.name, "date": _date(e.date), "comment": re.sub(r"\r?\n", "", e.comment)}
         for e in product.events.all()
@@ -157,6 +182,13 @@ def _startup_attributes(product) -> dict:
     if product.accessibility_status:
         attributes["accessibility_status"] = product.accessibility_status
     return attributes
+
+
+def _owner(incubator) -> str | None:
+    """The front matter's `owner`: the organisation's path, or the text as written when it names none of the tree."""
+    if incubator.owner is not None:
+        return f"/organisations/{incubator.owner.ghid}"
+    return str(incubator.extra.get("owner") or "") or None
 
 
 def startups_data() -> dict:
@@ -183,14 +215,13 @@ def startups_data() -> dict:
             "type": "incubator",
             "attributes": {
                 "title": incubator.title,
-                "owner": f"/organisations/{incubator.owner.ghid}" if incubator.owner else "",
+                "owner": _owner(incubator) or "",
                 "website": incubator.website,
                 "github": incubator.github,
                 "contact": incubator.contact,
             },
         }
         for incubator in selectors.incubators_for_listing()
-        if not _is_hidden(incubator)
     ]
     return {"links": {"self": STARTUPS_SELF_LINK}, "data": data, "included": included}
 
@@ -217,20 +248,20 @@ def incubators_data() -> dict:
                 "phases": [_raw_phase(p) for p in product.phases.all()],
             }
         )
+    # `_plugins/incubators.rb`: every incubator of the tree (`hidden: true` ones too: the plugin does not read that
+    # key), its products under `startups` only when it has some.
     result = {}
     for incubator in selectors.incubators_for_listing():
         entry = {"startups": startups[incubator.ghid]} if incubator.ghid in startups else {}
-        if not _is_hidden(incubator):
-            entry |= {
-                "title": incubator.title,
-                "owner": f"/organisations/{incubator.owner.ghid}" if incubator.owner else None,
-                "contact": incubator.contact,
-                "address": incubator.address,
-                "website": incubator.website,
-                "github": incubator.github,
-            }
-        if entry:
-            result[incubator.ghid] = entry
+        entry |= {
+            "title": incubator.title,
+            "owner": _owner(incubator),
+            "contact": _or_none(incubator.contact),
+            "address": _or_none(incubator.address),
+            "website": _or_none(incubator.website),
+            "github": _or_none(incubator.github),
+        }
+        result[incubator.ghid] = entry
     return result
 
 
@@ -259,13 +290,204 @@ def sponsors_data() -> dict:
     }
 
 
+# --- Members of each product, as beta.gouv.fr computes them -------------------------------------------
+
+
+def _blank_bucket() -> dict[str, list[str]]:
+    return {"active_members": [], "previous_members": [], "expired_members": []}
+
+
+def _members_in_file_order() -> list:
+    return sorted(selectors.members_for_listing(), key=lambda m: _file_order(m.username))
+
+
+def details_membership(members, today) -> dict[str, dict[str, list[str]]]:
+    """`_plugins/startups.rb`: for each product id named by a member, who is active, previous or expired.
+
+    - the front matter's `startups` (as written): expired when the member's last mission (in the file's order)
+      ended on or before today, else active;
+    - `previously`: previous;
+    - each mission's products: active when it has no end or runs today, expired when it ended on or before today
+      (a mission that has not started yet puts the member in no list).
+    Each list once per member, in the order of the members' files.
+    """
+    result: dict[str, dict[str, list[str]]] = {}
+    for member in members:
+        missions = list(member.missions.all())
+        last_end = missions[-1].end if missions else None
+        for slug in _written_list(member.extra, "startups") or []:
+            bucket = result.setdefault(slug, _blank_bucket())
+            key = "expired_members" if last_end is not None and last_end <= today else "active_members"
+            bucket[key].append(member.username)
+        for slug in _written_list(member.extra, "previously") or []:
+            result.setdefault(slug, _blank_bucket())["previous_members"].append(member.username)
+        for mission in missions:
+            for link in mission.missionproduct_set.all():
+                bucket = result.setdefault(link.product.ghid, _blank_bucket())
+                if mission.end is None or mission.start <= today <= mission.end:
+                    bucket["active_members"].append(member.username)
+                elif mission.end <= today:
+                    bucket["expired_members"].append(member.username)
+    for bucket in result.values():
+        for key, ids in bucket.items():
+            bucket[key] = _unique(ids)
+    return result
+
+
+def _products_in_file_order() -> list:
+    return sorted(selectors.products_for_listing(), key=lambda p: _file_order(p.ghid))
+
+
+def startups_details_data() -> dict:
+    """/api/v2.7/startups_details.json: every product (id, name, repository, contact, raw phases) with its members,
+    then the ids that members name without a product file (their product fields null)."""
+    membership = details_membership(_members_in_file_order(), timezone.localdate())
+    result = {}
+    for product in _products_in_file_order():
+        result[product.ghid] = {
+            "id": product.ghid,
+            "name": product.name,
+            "repository": _or_none(product.repository),
+            "contact": _or_none(product.contact),
+            "phases": [_raw_phase(p) for p in product.phases.all()],
+            **membership.get(product.ghid, _blank_bucket()),
+        }
+    for slug, bucket in membership.items():
+        if slug and slug not in result:
+            result[slug] = {"id": slug, "name": None, "repository": None, "contact": None, "phases": None, **bucket}
+    return result
+
+
+def compteur_smiirl_data() -> dict:
+    """/compteur_smiirl.json, read by the Incubator's Smiirl counter: the number of members with a mission running
+    today."""
+    return {"number": Member.objects.active(timezone.localdate()).count()}
+
+
+# --- /api/v2.7/startups.csv ----------------------------------------------------------------------------------
+
+CSV_HEADER = "id;name;mission;start;status;incubator;stats;link;repository;accessibility;contact;incubators"
+
+
+def startups_csv() -> str:
+    """`api/v2.7/startups.csv`: 12 `;`-separated columns; `stats`, `link` and `repository` are `null` when empty; the
+    name, mission, accessibility status and incubators are between double quotes (as the template writes them:
+    nothing escaped). Like the rendered template, a blank line follows the header and another one ends the file."""
+    rows = []
+    for product in _products_in_file_order():
+        phases = list(product.phases.all())
+        links = sorted(product.productincubator_set.all(), key=lambda link: (link.order, link.pk))
+        principal = next((link.incubator.ghid for link in links if link.is_principal), "")
+        cells = [
+            product.ghid,
+            f'"{product.name}"',
+            f'"{product.pitch}"',
+            _date(phases[0].start) if phases else "",
+            phases[-1].name if phases else "",
+            principal,
+            product.stats_url or "null",
+            product.link or "null",
+            product.repository or "null",
+            f'"{product.accessibility_status}"',
+            product.contact,
+            '"{}"'.format(",".join(link.incubator.ghid for link in links)),
+        ]
+        rows.append(";".join(cells) + "\n")
+    return f"{CSV_HEADER}\n\n{''.join(rows)}\n"
+
+
+# --- /api/v3/startups/<id>.json ------------------------------------------------------------------------------
+
+
+# The members of every product for /api/v3/ (one pass over the members), for the registry version and day it was
+# computed under: each file reads it instead of reading every member again.
+_v3_members: dict[str, dict[str, tuple[list[str], list[str]]]] = {}
+
+
+def v3_memberships(members, today) -> dict[str, tuple[list[str], list[str]]]:
+    """`lib/models/member.rb` and `startup.rb`, for every product id: (active, previous). Active: the member names
+    it in the front matter's `startups` or in a mission not ended before today; previous: the member names it
+    anywhere else (`previously`, an ended mission) and is not active. In the order of the members' files."""
+    active: dict[str, list[str]] = {}
+    every: dict[str, list[str]] = {}
+    for member in members:
+        current: set[str] = set(_written_list(member.extra, "startups") or [])
+        legacy: set[str] = set(_written_list(member.extra, "previously") or [])
+        for mission in member.missions.all():
+            ids = {link.product.ghid for link in mission.missionproduct_set.all()}
+            (current if mission.end is None or mission.end >= today else legacy).update(ids)
+        for ghid in current:
+            active.setdefault(ghid, []).append(member.username)
+        for ghid in current | legacy:
+            every.setdefault(ghid, []).append(member.username)
+    return {
+        ghid: (active.get(ghid, []), [u for u in usernames if u not in set(active.get(ghid, []))])
+        for ghid, usernames in every.items()
+    }
+
+
+def _v3_memberships_now() -> dict[str, tuple[list[str], list[str]]]:
+    tag = registry_cache.key("api-v3:members", daily=True)
+    if tag not in _v3_members:
+        computed = v3_memberships(_members_in_file_order(), timezone.localdate())
+        _v3_members.clear()
+        _v3_members[tag] = computed
+    return _v3_members[tag]
+
+
+def startup_v3_data(ghid: str) -> dict:
+    """`Startup#to_api_hash`: the name, the front matter's keys among `API_SINGLE_FIELDS` that the file has (as
+    written), the incubators (always a list), the active and previous members and the Markdown body."""
+    product = next(iter(selectors.products_for_listing().filter(ghid=ghid)), None)
+    if product is None:
+        raise Http404("Produit inconnu.")
+    links = sorted(product.productincubator_set.all(), key=lambda link: (link.order, link.pk))
+    principal = next((link.incubator.ghid for link in links if link.is_principal), "")
+    phases = [_raw_phase(p) for p in product.phases.all()]
+    data: dict = {"name": product.name}
+    written = {
+        "id": product.extra.get("id"),
+        "name": product.extra.get("name"),
+        "repository": product.repository,
+        "contact": product.contact,
+        "phases": phases,
+        "mission": product.pitch,
+        "link": product.link,
+        "incubator": principal,
+        "accessibility_status": product.accessibility_status,
+        "stats_url": product.stats_url,
+        "budget_url": product.budget_url,
+        "impact_url": product.impact_url,
+        "dashlord_url": product.dashlord_url,
+        "redirect_from": product.redirect_from,
+        "usertypes": product.usertypes,
+        "techno": product.techno,
+        "mon_service_securise": product.mon_service_securise,
+    }
+    for key, value in written.items():
+        if value is not None and value != "" and value != []:
+            data[key] = value
+    active, previous = _v3_memberships_now().get(product.ghid, ([], []))
+    data["incubators"] = [link.incubator.ghid for link in links]
+    data["active_members"] = active
+    data["previous_members"] = previous
+    data["content"] = jekyll_content(product.description)
+    return data
+
+
 BUILDERS: dict[str, Callable[[], object]] = {
     "authors": authors_data,
     "startups": startups_data,
     "incubators": incubators_data,
     "organisations": organisations_data,
     "sponsors": sponsors_data,
+    "startups_details": startups_details_data,
+    "compteur_smiirl": compteur_smiirl_data,
 }
+# Files that depend on today's date (running missions): rebuilt at midnight too.
+DAILY = {"startups_details", "compteur_smiirl"}
+JSON_TYPE = "application/json; charset=utf-8"
+CSV_TYPE = "text/csv; charset=utf-8"
 
 
 # --- Serving ---------------------------------------------------------------------------------------
@@ -284,8 +506,12 @@ class File:
 _memo: dict[str, File] = {}
 
 
+def _json(data) -> bytes:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+
+
 def render(name: str) -> bytes:
-    return json.dumps(BUILDERS[name](), ensure_ascii=False, separators=(",", ":")).encode()
+    return _json(BUILDERS[name]())
 
 
 def _stored_key(name: str) -> str:
@@ -294,7 +520,7 @@ def _stored_key(name: str) -> str:
     return f"registry:api-v2.7:{name}"
 
 
-def _file(name: str, tag: str) -> File:
+def _file(name: str, tag: str, build: Callable[[], bytes] | None = None) -> File:
     """The file built under `tag`: from this process, else from the shared cache, else built and stored there.
 
     The shared cache holds a tuple of builtins (never this class, which a deployment may change).
@@ -307,7 +533,7 @@ def _file(name: str, tag: str) -> File:
     if previous is not None and previous.tag == tag:
         found = previous
     else:
-        content = render(name)
+        content = build() if build is not None else render(name)
         etag = f'W/"{hashlib.sha256(content).hexdigest()[:32]}"'
         if previous is not None and previous.etag == etag:
             last_modified = previous.last_modified  # a write elsewhere in the registry: the file did not change
@@ -349,14 +575,24 @@ def _headers(response: HttpResponse, file: File) -> HttpResponse:
     return response
 
 
-def serve(request: HttpRequest, name: str) -> HttpResponse:
-    file = _file(name, registry_cache.key(f"api-v2.7:{name}", daily=False))
+def serve(
+    request: HttpRequest,
+    name: str,
+    *,
+    build: Callable[[], bytes] | None = None,
+    content_type: str = JSON_TYPE,
+    daily: bool | None = None,
+) -> HttpResponse:
+    """One file: `name` is its key in this process and in the shared cache; `build` makes its bytes (by default
+    `BUILDERS[name]` as JSON); `daily` files are rebuilt at midnight too."""
+    daily = name in DAILY if daily is None else daily
+    file = _file(name, registry_cache.key(f"api-v2.7:{name}", daily=daily), build)
     conditional = get_conditional_response(request, etag=file.etag, last_modified=file.last_modified)
     if conditional is not None:
         return _headers(conditional, file) if conditional.status_code == 304 else conditional
     gzipped = accepts_gzip(request)
     content = file.gzipped if gzipped else file.plain
-    response = HttpResponse(content, content_type="application/json; charset=utf-8")
+    response = HttpResponse(content, content_type=content_type)
     if gzipped:
         response["Content-Encoding"] = "gzip"
     response["Content-Length"] = str(len(content))
@@ -379,3 +615,22 @@ startups = _view("startups")
 incubators = _view("incubators")
 organisations = _view("organisations")
 sponsors = _view("sponsors")
+startups_details = _view("startups_details")
+compteur_smiirl = _view("compteur_smiirl")
+
+
+@login_not_required
+@require_safe
+def startups_csv_file(request: HttpRequest) -> HttpResponse:
+    """/api/v2.7/startups.csv (beta.gouv.fr drop-in)."""
+    return serve(request, "startups.csv", build=lambda: startups_csv().encode(), content_type=CSV_TYPE)
+
+
+@login_not_required
+@require_safe
+def startup_v3(request: HttpRequest, ghid: str) -> HttpResponse:
+    """/api/v3/startups/<id>.json (beta.gouv.fr drop-in): one file per product, kept like the others (an unknown id
+    is a 404 and keeps nothing)."""
+    # The cache key names the product by a hash: an identifier may hold any character and be 200 long.
+    name = f"v3:startups:{hashlib.sha256(ghid.encode()).hexdigest()[:40]}"
+    return serve(request, name, build=lambda: _json(startup_v3_data(ghid)), daily=True)

@@ -160,9 +160,11 @@ class _Linker:
             f.warn(path, f"« {ident} » n'est pas {what} de l'arborescence (conservé tel quel)")
 
     def incubator(self, f: File, record: dict) -> None:
-        record["owner"] = (
-            self.one(f, "organisations", record["owner"], "une organisation") if record["owner"] else None
-        )
+        written = record["owner"]
+        record["owner"] = self.one(f, "organisations", written, "une organisation") if written else None
+        if written and record["owner"] is None:
+            # Kept as written in `extra` (beta.gouv.fr publishes it so; the export gives it back).
+            record["fields"]["extra"]["owner"] = written[1]
         for i, product in enumerate(record["fields"]["highlighted_products"]):
             self.kept_as_written(f, "products", ("highlighted_startups", i), product, "un produit")
 

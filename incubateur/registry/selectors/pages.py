@@ -429,3 +429,31 @@ def member_page(username: str) -> MemberPage | None:
 
 def member_for_edit(username: str) -> Member | None:
     return Member.objects.filter(username=username).first()
+
+
+# --- beta.gouv.fr's addresses ---------------------------------------------------------------------------------
+
+BETAGOUV_PRODUCT_PREFIX = "/startups/"
+
+
+def _betagouv_path(path: str) -> str:
+    """An address of beta.gouv.fr as Jekyll serves it: with a leading slash, without a trailing one nor `.html`
+    (jekyll-redirect-from writes `/startups/old` as `startups/old.html`, served at both addresses)."""
+    path = "/" + str(path).strip().strip("/")
+    return path.removesuffix(".html")
+
+
+def product_for_old_address(segment: str) -> str | None:
+    """The id of the product beta.gouv.fr serves at `/startups/<segment>`: its own page (`<id>.html`, its permalink)
+    or an old address listed in its `redirect_from`; None when there is none.
+
+    Matched in Python over the few hundred (id, redirect_from) rows: JSON containment is not portable.
+    """
+    wanted = _betagouv_path(BETAGOUV_PRODUCT_PREFIX + segment)
+    own = wanted.removeprefix(BETAGOUV_PRODUCT_PREFIX)
+    if Product.objects.filter(ghid=own).exists():
+        return own
+    for ghid, old in Product.objects.exclude(redirect_from=[]).order_by("ghid").values_list("ghid", "redirect_from"):
+        if any(_betagouv_path(path) == wanted for path in (old if isinstance(old, list) else [old])):
+            return ghid
+    return None
