@@ -9,12 +9,13 @@ UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
 VENV_PY := .venv/bin/python
 MANAGE := $(VENV_PY) manage.py
 
-.PHONY: help install run worker test test-sqlite test-postgres test-browser lint fix bench clean
+.PHONY: help install run worker test test-sqlite test-postgres test-browser lint fix bench sample clean
 
 help:
 	@echo "make run    — installe, migre, charge l'organisation et lance le site et le worker sur http://127.0.0.1:$(PORT)/"
 	@echo "make test   — toute la suite : qualité, SQLite, PostgreSQL jetable, puis Chromium"
 	@echo "make bench  — mesures de performance (ratios face à une vue nue) → docs/performance.md"
+	@echo "make sample — télécharge le contenu public de beta.gouv.fr dans var/ (pour les tests sur données réelles)"
 
 $(CURDIR)/.tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -53,6 +54,22 @@ fix: install
 
 bench: install
 	$(VENV_PY) -m bench
+
+# The public beta.gouv.fr content tree, for the tests and `make bench` on a machine without ../shared: a shallow,
+# sparse clone of the repository with only `content/` checked out (blobs fetched for that folder only).
+# `make sample` again brings it up to date.
+SAMPLE_REPOSITORY ?= https://github.com/betagouv/beta.gouv.fr.git
+SAMPLE_DIR := var/betagouv-content
+
+sample:
+	@if [ -d $(SAMPLE_DIR)/.git ]; then \
+	  git -C $(SAMPLE_DIR) fetch --quiet --depth 1 origin && git -C $(SAMPLE_DIR) reset --quiet --hard FETCH_HEAD; \
+	else \
+	  rm -rf $(SAMPLE_DIR) && mkdir -p var && \
+	  git clone --quiet --depth 1 --filter=blob:none --sparse $(SAMPLE_REPOSITORY) $(SAMPLE_DIR) && \
+	  git -C $(SAMPLE_DIR) sparse-checkout set content; \
+	fi
+	@echo "Contenu de beta.gouv.fr : $(SAMPLE_DIR)/content ($$(ls $(SAMPLE_DIR)/content/_startups | wc -l) produits)"
 
 clean:
 	rm -rf var/bench var/static .tools

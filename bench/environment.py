@@ -13,7 +13,12 @@ from pathlib import Path
 from bench import BENCH_DIR, PYTHON, ROOT, BenchError, log
 
 SETTINGS = "config.settings.bench"
-SAMPLE = ROOT.parent / "shared" / "data" / "betagouv-content-sample"
+# The real beta.gouv.fr content, as the tests find it (tests/utils.py): the team's sample in ../shared, else the
+# public tree that `make sample` fetches into var/. Without either, what needs it is skipped (CI=true: an error).
+SHARED_SAMPLE = ROOT.parent / "shared" / "data" / "betagouv-content-sample"
+FETCHED_SAMPLE = ROOT / "var" / "betagouv-content" / "content"
+SAMPLE = next((path for path in (SHARED_SAMPLE, FETCHED_SAMPLE) if path.is_dir()), SHARED_SAMPLE)
+SAMPLE_MISSING = "beta.gouv.fr sample missing: run `make sample`"
 COMMAND_TIMEOUT = 300  # seconds for each management command (migrate, collectstatic...)
 DB_EMPTY = BENCH_DIR / "db-empty-registry.sqlite3"  # P3: the organisation, no registry yet
 DB_BASE = BENCH_DIR / "db-base.sqlite3"  # the organisation and the sample, no synthetic data
@@ -102,6 +107,7 @@ def prepare(env: dict[str, str], *, small_scale: int, large_scale: int, fallback
     - DB_LARGE: the base and seed_synthetic --scale large_scale, or fallback_scale when that takes more than
       `seed_timeout` seconds here.
     """
+    require_sample()
     for command in (
         ["migrate", "--noinput"],
         ["createcachetable"],
@@ -133,10 +139,20 @@ def prepare(env: dict[str, str], *, small_scale: int, large_scale: int, fallback
     return info
 
 
+def require_sample() -> None:
+    """Say once what is measured without the sample; in CI (which has ../shared), refuse to go on without it."""
+    if SAMPLE.is_dir():
+        log(f"beta.gouv.fr sample: {SAMPLE}")
+        return
+    if os.environ.get("CI") == "true":
+        raise BenchError(f"{SAMPLE_MISSING} (CI=true: the registry on real data and P3 are not skipped in CI)")
+    log(f"{SAMPLE_MISSING} — the registry on real data and P3 are skipped")
+
+
 def import_ratio(env: dict[str, str], rounds: int) -> dict | None:
     """P3: import_betagouv of the sample against the bare libyaml parse of the same files (`bench_import`)."""
     if not SAMPLE.is_dir():
-        log(f"P3 skipped: no sample tree at {SAMPLE}")
+        log(f"P3 skipped: {SAMPLE_MISSING}")
         return None
     log(f"P3: import_betagouv {SAMPLE.name} against yaml.CSafeLoader, {rounds} rounds each")
     figures = manage_json(on_database(env, DB_EMPTY), "bench_import", str(SAMPLE), "--rounds", str(rounds))

@@ -16,6 +16,15 @@ $PY manage.py createcachetable
 $PY manage.py load_organisation --if-empty
 $PY manage.py load_routing --if-empty
 $PY manage.py load_programmes
+# The registry: the beta.gouv.fr content tree named by BETAGOUV_CONTENT (a checkout's `content/` folder, e.g. the
+# one `make sample` fetches into var/betagouv-content/content), imported at every run; else, on an empty registry,
+# a small demo registry (synthetic, labelled "Données de démonstration" on every page), which the first
+# `manage.py import_betagouv` removes.
+if [ -n "${BETAGOUV_CONTENT:-}" ]; then
+  $PY manage.py import_betagouv "$BETAGOUV_CONTENT"
+else
+  $PY manage.py load_demo
+fi
 
 pids=()
 cleanup() {

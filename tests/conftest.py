@@ -1,9 +1,21 @@
+import os
 import socket
+import types
 
 import pytest
 
+from tests import utils
 from tests.organisation.helpers import load_organisation
-from tests.utils import SMTPServer, free_port
+from tests.utils import SAMPLE, SAMPLE_MISSING, SHARED_SAMPLE, SMTPServer, free_port
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sample: reads the beta.gouv.fr sample (skipped without it: `make sample`)")
+    config.addinivalue_line(
+        "markers",
+        "shared_sample: asserts the figures of the team's sample in ../shared (skipped on the full tree that "
+        "`make sample` fetches)",
+    )
 
 
 def pytest_collection_modifyitems(config, items):
@@ -11,6 +23,63 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "browser" not in item.keywords and item.get_closest_marker("django_db") is None:
             item.add_marker(pytest.mark.django_db)
+        if item.get_closest_marker("sample") is None and sample_needed(item):
+            item.add_marker(pytest.mark.sample)
+    needing = [item for item in items if item.get_closest_marker("sample") or item.get_closest_marker("shared_sample")]
+    if needing and not SAMPLE.is_dir() and os.environ.get("CI") == "true":
+        # CI has ../shared: a sample not found there is a broken path, not a reason to skip real-data tests.
+        raise pytest.UsageError(f"{SAMPLE_MISSING} ({len(needing)} tests need it; CI=true: not skipping them)")
+
+
+def pytest_runtest_setup(item):
+    # Raised here, before the item's fixtures (a module-scoped import of the sample included), and from one line:
+    # pytest folds every such skip into one line of its summary.
+    if item.get_closest_marker("sample") and not SAMPLE.is_dir():
+        pytest.skip(SAMPLE_MISSING)
+    if item.get_closest_marker("shared_sample") and SAMPLE != SHARED_SAMPLE:
+        pytest.skip(f"needs the team's sample in {SHARED_SAMPLE} (its exact figures), not the full tree")
+
+
+# --- Which tests read the beta.gouv.fr sample --------------------------------------------------------------
+
+
+def sample_needed(item) -> bool:
+    """A test reads the sample when it is marked `sample`, or when its code, a function of its module it calls, or
+    one of its fixtures names `tests.utils.SAMPLE`: no per-file boilerplate, and a new test that reads the sample
+    skips without it like the others."""
+    function = getattr(item, "function", None)
+    if function is not None and _names_sample(function, set()):
+        return True
+    fixtureinfo = getattr(item, "_fixtureinfo", None)
+    for definitions in fixtureinfo.name2fixturedefs.values() if fixtureinfo else ():
+        for definition in definitions:
+            if _names_sample(definition.func, set()):
+                return True
+    return False
+
+
+def _names_sample(function, seen: set) -> bool:
+    function = getattr(function, "__func__", function)
+    code = getattr(function, "__code__", None)
+    module_globals = getattr(function, "__globals__", None)
+    if code is None or module_globals is None or not function.__module__.startswith("tests") or code in seen:
+        return False
+    seen.add(code)
+    return _code_names_sample(code, module_globals, seen)
+
+
+def _code_names_sample(code: types.CodeType, module_globals: dict, seen: set) -> bool:
+    for name in code.co_names:
+        value = module_globals.get(name)
+        if name == "SAMPLE" and value is utils.SAMPLE:
+            return True
+        if isinstance(value, types.FunctionType) and _names_sample(value, seen):
+            return True
+    # Comprehensions, generator expressions and nested functions are code objects of their own.
+    return any(
+        isinstance(const, types.CodeType) and _code_names_sample(const, module_globals, seen)
+        for const in code.co_consts
+    )
 
 
 # --- The organisation -------------------------------------------------------------------------------

@@ -61,8 +61,14 @@ def later(**kwargs) -> datetime:
     return timezone.now() + timezone.timedelta(**kwargs)
 
 
-# The real beta.gouv.fr sample, read in place: `../shared` beside the checkout (as on every machine and in CI).
-SAMPLE = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "betagouv-content-sample"
+# The real beta.gouv.fr content, read in place: the team's sample in `../shared` beside the checkout (every team
+# machine and CI), else the public tree fetched by `make sample` (a sparse clone of the beta.gouv.fr repository:
+# its `content/` folder). Without either, the tests that read it skip (tests/conftest.py: `sample_needed`).
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_SAMPLE = ROOT.parent / "shared" / "data" / "betagouv-content-sample"
+FETCHED_SAMPLE = ROOT / "var" / "betagouv-content" / "content"
+SAMPLE = next((path for path in (SHARED_SAMPLE, FETCHED_SAMPLE) if path.is_dir()), SHARED_SAMPLE)
+SAMPLE_MISSING = "beta.gouv.fr sample missing: run `make sample`"
 
 
 # --- A real SMTP server --------------------------------------------------------------------------

@@ -11,3 +11,5 @@ SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-insecure-key-do-not-use-i
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# The demo registry of a first `make run` is labelled on every page (one query: ui/_demo_banner.html).
+DEMO_DATA_NOTICE = True

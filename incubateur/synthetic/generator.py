@@ -267,25 +267,27 @@ class _ProductInfo:
 
 
 @transaction.atomic
-def seed(*, scale: int, seed: int = 0, now: datetime.datetime | None = None) -> Report:
+def seed(*, scale: int, seed: int = 0, now: datetime.datetime | None = None, username_prefix: str = "") -> Report:
     """Create the synthetic data at scale `scale` (N products, 10N members, 10N requests…). Needs the organisation,
     the routing table and the programmes (`load_organisation`, `load_routing`, `load_programmes`). Refuses when
-    synthetic rows exist (SyntheticDataExists)."""
+    synthetic rows exist (SyntheticDataExists). `username_prefix` starts every member's username (the demo
+    registry's `demo.`: no real member of a later import can have the same)."""
     if scale < 1:
         raise ValueError("scale must be at least 1")
     if exists():
         raise SyntheticDataExists("Des données synthétiques existent déjà.")
     started = time.perf_counter()
     report = Report(scale=scale, seed=seed)
-    _Seeder(scale=scale, seed=seed, now=now or timezone.now(), report=report).run()
+    _Seeder(scale=scale, seed=seed, now=now or timezone.now(), report=report, username_prefix=username_prefix).run()
     _bump_stamps()
     report.seconds = time.perf_counter() - started
     return report
 
 
 class _Seeder:
-    def __init__(self, *, scale: int, seed: int, now: datetime.datetime, report: Report):
+    def __init__(self, *, scale: int, seed: int, now: datetime.datetime, report: Report, username_prefix: str = ""):
         self.scale = scale
+        self.username_prefix = username_prefix
         self.seed = seed
         self.now = now.replace(microsecond=0)
         self.today = timezone.localdate(self.now)
@@ -473,7 +475,7 @@ class _Seeder:
             users, members, plans = [], [], []
             for index in range(chunk_start, min(total, chunk_start + CHUNK)):
                 first, last = rng.choice(words.FIRST_NAMES), rng.choice(words.LAST_NAMES)
-                base = f"{slugify(first)}.{slugify(last)}"
+                base = f"{self.username_prefix}{slugify(first)}.{slugify(last)}"
                 username, suffix = base, 1
                 while username in taken:
                     suffix += 1
