@@ -34,6 +34,9 @@ class BoardRowOut(Schema):
     over_norm: bool
     last_committee: datetime.date | None
     next_committee_due: datetime.date | None
+    committee_known: bool = Field(
+        description="Un comité est connu (enregistré ou dans l'historique du produit) ; sans lui, rien n'est dû."
+    )
     committee_overdue: bool
     open_requests: int
     pending_offers: int

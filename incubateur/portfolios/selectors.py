@@ -58,6 +58,11 @@ class ProductRow:
         return self.next_committee_due is not None and self.next_committee_due < self.today
 
     @property
+    def committee_known(self) -> bool:
+        """A committee recorded here or in the product's history; without one, nothing is due (never late)."""
+        return self.last_committee is not None
+
+    @property
     def over_norm(self) -> bool:
         return self.norm_months is not None and self.months_in_phase > self.norm_months
 
@@ -94,17 +99,16 @@ class PortfolioBoard:
         return next((len(g.rows) for g in self.groups if g.phase == phase), 0)
 
 
-def last_and_next_committee(latest: Committee | None, last_event: datetime.date | None, phase) -> tuple:
+def last_and_next_committee(latest: Committee | None, last_event: datetime.date | None) -> tuple:
     """(last committee date, next due date) by the boards' rule: the last recorded committee's own due date,
-    unless the history knows a later committee (then 6 months after it); without any committee, 6 months after the
-    start of the current phase (an active phase only)."""
+    unless the history knows a later committee (then 6 months after it). Without any committee known (recorded
+    here or in the product's history), nothing is due: the board says "aucun comité connu", never "en retard" (a
+    product imported on day one is not late for a committee nobody planned)."""
     interval = settings.PROGRAMMES_COMMITTEE_INTERVAL_MONTHS
     if latest is not None and (last_event is None or latest.date >= last_event):
         return latest.date, latest.next_due
     if last_event is not None:
         return last_event, add_months(last_event, interval)
-    if phase is not None and phase.end is None and phase.name in ACTIVE_PHASES:
-        return None, add_months(phase.start, interval)
     return None, None
 
 
@@ -175,7 +179,7 @@ def boards(portfolios, *, today: datetime.date | None = None) -> list[PortfolioB
         by_phase: dict[str, list[ProductRow]] = defaultdict(list)
         for product in mine.get(portfolio.pk, []):
             phase = active[product.pk]
-            last, due = last_and_next_committee(latest_committee.get(product.pk), last_event.get(product.pk), phase)
+            last, due = last_and_next_committee(latest_committee.get(product.pk), last_event.get(product.pk))
             by_phase[phase.name].append(
                 ProductRow(
                     product=product,
@@ -208,7 +212,7 @@ def overdue_items(board: PortfolioBoard) -> list[str]:
         if row.committee_overdue:
             lines.append(
                 f"{row.product.name} : comité d'investissement attendu avant le {row.next_committee_due:%d/%m/%Y}"
-                + (f" (dernier le {row.last_committee:%d/%m/%Y})" if row.last_committee else " (aucun comité connu)")
+                f" (dernier le {row.last_committee:%d/%m/%Y})"
             )
         if row.over_norm:
             lines.append(
@@ -281,7 +285,7 @@ def committees_of(product) -> CommitteesOfProduct:
     found = match_portfolio(list(portfolios()), ministries=ministries, themes=themes)
     phase = current_phase(product)
     latest = recorded[0] if recorded else None
-    _, next_due = last_and_next_committee(latest, imported[0].date if imported else None, phase)
+    _, next_due = last_and_next_committee(latest, imported[0].date if imported else None)
     return CommitteesOfProduct(
         recorded=recorded,
         imported=imported,

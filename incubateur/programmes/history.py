@@ -1,10 +1,11 @@
 """The past FAST editions, derived from the beta.gouv.fr tree when the registry is imported
-(REGISTRY_IMPORT_HOOKS): one historical call per `_fasts/*.md` (its `promotion` and `title`), and its
-laureates from each product's `fast: {promotion, montant}`. Idempotent; errors name the file and field and
+(REGISTRY_IMPORT_HOOKS): one historical call per `_fasts/*.md` (its `promotion`, its `title`, and its text — the
+Markdown body, kept as written in the call's description, which the edition's page shows), and its laureates from
+each product's `fast: {promotion, montant}`. Idempotent; errors name the file and field and
 refuse the whole import.
 
 The registry's export writes them back (`export_fast_history`, a REGISTRY_EXPORT_HOOKS of `export_betagouv`): one
-`_fasts/NN_fast.md` per historical edition, so that importing the export changes nothing.
+`_fasts/NN_fast.md` per historical edition (its text as the body), so that importing the export changes nothing.
 """
 
 import re
@@ -43,6 +44,9 @@ def _default_title(number: int) -> str:
     return f"FAST {number}"
 
 
+_FORBIDDEN = re.compile(r"[\x00\ud800-\udfff]")  # as the registry's import: a NUL or a lone surrogate
+
+
 @dataclass
 class _Edition:
     number: int
@@ -50,6 +54,11 @@ class _Edition:
     name: str  # `_fasts/03-fast.md`
     path: Path
     document: Document
+
+    @property
+    def text(self) -> str:
+        """The edition's text (the file's body), "" when blank."""
+        return self.document.body if self.document.body.strip() else ""
 
 
 def _read_editions(folder: Path, *, problems: list) -> dict[int, _Edition]:
@@ -73,6 +82,8 @@ def _read_editions(folder: Path, *, problems: list) -> dict[int, _Edition]:
             continue
         before = len(problems)
         title = read_text(name, document, "title", problems, max_length=max_title)
+        if _FORBIDDEN.search(document.body):
+            problems.append(Problem(name, "caractère interdit dans le texte (caractère nul)", line=document.body_line))
         if len(problems) > before:
             continue
         promotion = document.data.get("promotion")
@@ -107,7 +118,7 @@ def import_fast_history(*, content: Path, by=None) -> list[str]:
     """Create or update the historical FAST calls and their laureates. Runs inside the import's transaction."""
     problems = []
     editions = {
-        number: edition.title or _default_title(number)
+        number: (edition.title or _default_title(number), edition.text)
         for number, edition in _read_editions(Path(content) / "_fasts", problems=problems).items()
     }
     if problems:
@@ -116,22 +127,27 @@ def import_fast_history(*, content: Path, by=None) -> list[str]:
         Product.objects.filter(fast_promotion__isnull=False).values_list("pk", "fast_promotion", "fast_amount")
     )
     for _, promotion, _ in laureates:
-        editions.setdefault(promotion, _default_title(promotion))
+        editions.setdefault(promotion, (_default_title(promotion), ""))
     if not editions:
         return []
     programme, _ = Programme.objects.get_or_create(slug=FAST["slug"], defaults={**FAST, "order": 0})
     calls = {c.number: c for c in Call.objects.filter(programme=programme, number__in=list(editions))}
     created_calls = 0
-    for number, title in sorted(editions.items()):
+    for number, (title, text) in sorted(editions.items()):
         call = calls.get(number)
         if call is None:
             calls[number] = Call.objects.create(
-                programme=programme, number=number, title=title, historical=True, results_published_at=None
+                programme=programme,
+                number=number,
+                title=title,
+                description=text,
+                historical=True,
+                results_published_at=None,
             )
             created_calls += 1
-        elif call.historical and call.title != title:
-            call.title = title
-            call.save(update_fields=["title"])
+        elif call.historical and (call.title, call.description) != (title, text):
+            call.title, call.description = title, text
+            call.save(update_fields=["title", "description"])
     existing = {
         (a.call_id, a.product_id): a
         for a in Application.objects.filter(call__in=[c for c in calls.values() if c.historical])
@@ -167,43 +183,43 @@ def import_fast_history(*, content: Path, by=None) -> list[str]:
 
 
 def export_fast_history(*, content: Path) -> list[str]:
-    """Write `content/_fasts/`: a file per historical FAST edition (`title`, `promotion`), so that the import of the
-    export gives the same calls. An edition already described by a file of the folder keeps it (its body and other
-    keys): its `title` and `promotion` are rewritten only when they differ. An edition the products' `fast` alone
-    give, under its default title, needs no file."""
+    """Write `content/_fasts/`: a file per historical FAST edition (`title`, `promotion`, its text as the body), so
+    that the import of the export gives the same calls. An edition already described by a file of the folder keeps
+    it (its other keys): it is rewritten only when its title or its text differ. An edition the products' `fast`
+    alone give, under its default title and without a text, needs no file."""
     calls = (
         Call.objects.filter(programme__slug=FAST["slug"], historical=True, number__isnull=False)
         .order_by("number")
-        .values_list("number", "title")
+        .values_list("number", "title", "description")
     )
     folder = Path(content) / "_fasts"
     existing = _read_editions(folder, problems=[])
     implied = set(Product.objects.filter(fast_promotion__isnull=False).values_list("fast_promotion", flat=True))
     written = unchanged = 0
-    for number, title in calls:
+    for number, title, text in calls:
         edition = existing.get(number)
         if edition is None:
-            if title == _default_title(number) and number in implied:
+            if title == _default_title(number) and not text and number in implied:
                 continue
             path = folder / f"{number:02d}_fast.md"
             i = 1
             while path.exists():  # a file the import could not read, or one of another edition: left as it is
                 i += 1
                 path = folder / f"{number:02d}_fast-{i}.md"
-            front, body = {"title": title, "sidebar": "sidebar-fast.html", "promotion": number}, ""
+            front, body = {"title": title, "sidebar": "sidebar-fast.html", "promotion": number}, text
         else:
-            if (edition.title or _default_title(number)) == title:  # what the import reads from it already
+            if (edition.title or _default_title(number), edition.text) == (title, text):  # what the import reads
                 unchanged += 1
                 continue
-            path, body = edition.path, edition.document.body
+            path, body = edition.path, text
             front = {**edition.document.data, "title": title, "promotion": number}
         folder.mkdir(parents=True, exist_ok=True)
         try:
-            text = dump(front, body)
+            file_text = dump(front, body)
         except yaml.YAMLError:  # a value of the old front matter that cannot be written back: only ours, then
-            text = dump({"title": title, "sidebar": "sidebar-fast.html", "promotion": number}, body)
+            file_text = dump({"title": title, "sidebar": "sidebar-fast.html", "promotion": number}, body)
         with open(path, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+            handle.write(file_text)
         written += 1
     if not written and not unchanged:
         return []

@@ -115,10 +115,12 @@ class Call(models.Model):
 
     @property
     def results_published(self) -> bool:
-        return self.results_published_at is not None
+        """A past edition imported from beta.gouv.fr had its results published there (its date is unknown:
+        `results_published_at` stays empty), as its state says (« résultats publiés »)."""
+        return self.historical or self.results_published_at is not None
 
     def state_label(self, now=None) -> str:
-        if self.historical or self.results_published:
+        if self.results_published:
             return "résultats publiés"
         if self.opens_at is None:
             return "en préparation"
@@ -332,7 +334,7 @@ class Application(models.Model):
     def public_status(self) -> str:
         """The status the applicant sees: a decision (and what follows it) stays "en comité" until the call's
         results are published."""
-        if self.status in (*DECIDED, *GRANTED) and not (self.call.results_published or self.call.historical):
+        if self.status in (*DECIDED, *GRANTED) and not self.call.results_published:
             return ApplicationStatus.IN_COMMITTEE
         return self.status
 

@@ -95,4 +95,4 @@ def can_decide(user, application: Application) -> bool:
 
 def can_see_results(user, call: Call) -> bool:
     """The public results page: once published (staff preview it before)."""
-    return call.results_published or call.historical or is_staff(user)
+    return call.results_published or is_staff(user)

@@ -14,7 +14,7 @@ from incubateur.registry.models import Event
 from tests.browser.helpers import check_page, log_in
 from tests.factories import person
 from tests.organisation.helpers import justice_product, load_organisation
-from tests.programmes.factories import fast_call
+from tests.programmes.factories import close, fast_call
 from tests.registry.factories import team_member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -184,11 +184,17 @@ def test_a_call_from_its_creation_to_its_published_results(open_as, csp_violatio
     expect(reviewer.get_by_text("Avis de Pierre : un impact solide.")).to_be_visible()
     expect(reviews).to_contain_text("note pondérée moyenne : 4,00 / 5")
 
-    # To committee (its ranking); a decision over the cap is refused, next to the amount; then one within it.
+    # To committee (its ranking). No decision while the call is open: the page says when it closes.
     staff.reload()
     tick(staff, "En comité")
     staff.get_by_role("button", name="Changer le statut").click()
     expect(status_message(staff)).to_have_text("La candidature est maintenant « En comité ».")
+    expect(staff.get_by_text("Impossible de décider d'une candidature avant la clôture de l'appel")).to_be_visible()
+    expect(staff.get_by_role("button", name="Enregistrer la décision")).to_have_count(0)
+    check_page(staff, csp_violations)
+    close(call)  # as time passing closes it
+
+    # Closed: a decision over the cap is refused, next to the amount; then one within it.
     staff.goto(f"/equipe/programmes/appels/{call.pk}/comite/")
     ranking = staff.get_by_role("table", name="Classement des candidatures à FAST 19")
     expect(ranking.get_by_role("row").nth(1)).to_contain_text("4,00 / 5")
@@ -272,7 +278,13 @@ def test_the_board_flags_an_overdue_committee_until_one_is_recorded(open_as, csp
 def test_the_programmes_and_a_past_edition(open_as, csp_violations):
     """The list of programmes, an imported past edition and its results; the staff list of calls."""
     open_call = fast_call(title="FAST 18", number=18)
-    past = Call.objects.create(programme=open_call.programme, title="FAST 3", number=3, historical=True)
+    past = Call.objects.create(
+        programme=open_call.programme,
+        title="FAST 3",
+        number=3,
+        historical=True,
+        description="# FAST 3\n\n## Les lauréats\n\n1. **Casier ancien**, le casier en ligne.\n2. Un autre lauréat.\n",
+    )
     laureate = justice_product(ghid="casier-ancien", name="Casier ancien")
     Application.objects.create(
         call=past,
@@ -289,6 +301,12 @@ def test_the_programmes_and_a_past_edition(open_as, csp_violations):
     check_page(public, csp_violations)
     public.get_by_role("link", name="FAST 3", exact=True).click()
     expect(public.get_by_role("heading", level=1)).to_have_text("FAST 3")
+    # Its own text, rendered (its title heading left to the page's), and the laureates the product files name.
+    edition = public.locator("section[aria-labelledby='edition']")
+    expect(edition.get_by_role("heading", level=3, name="Les lauréats")).to_be_visible()
+    expect(edition.locator("strong", has_text="Casier ancien")).to_be_visible()
+    expect(public.get_by_role("heading", level=2, name="FAST 3")).to_have_count(0)
+    expect(public.get_by_role("row", name=re.compile("Casier ancien"))).to_contain_text(euros("120 000"))
     check_page(public, csp_violations)
     public.get_by_role("link", name="Les résultats").click()
     expect(public.get_by_role("row", name=re.compile("Casier ancien"))).to_contain_text(euros("120 000"))

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from incubateur.portfolios import services
 from incubateur.portfolios.models import Committee
+from incubateur.registry.models import Event
 from tests.factories import person
 from tests.organisation.helpers import justice_product
 from tests.programmes.helpers import apply, count_api_queries
@@ -18,6 +19,9 @@ from tests.utils import Caller
 def test_a_managers_board_shows_the_overdue_committee(team, call):
     apply(team, call)
     today = timezone.localdate()
+    last = today - datetime.timedelta(days=240)  # its last committee, in its public history: the next is overdue
+    Event.objects.create(product=team.product, name="committee", date=last)
+    justice_product(ghid="jamais.vu", name="Jamais vu")  # no committee known: nothing due, never overdue
     fresh = justice_product(ghid="suivi-recent", name="Suivi récent")
     services.committee_record(
         product=fresh, actor=team.staff, date=today - datetime.timedelta(days=10), decision="poursuite"
@@ -30,7 +34,7 @@ def test_a_managers_board_shows_the_overdue_committee(team, call):
     [justice] = body["portfolios"]
     assert (justice["slug"], justice["label"]) == ("justice", "Justice")
     [construction] = justice["phases"]
-    assert (construction["phase"], construction["label"], construction["count"]) == ("construction", "construction", 2)
+    assert (construction["phase"], construction["label"], construction["count"]) == ("construction", "construction", 3)
     rows = {row["ghid"]: row for row in construction["products"]}
     overdue = rows["justice-pour-tous"]
     started = today - datetime.timedelta(days=365)
@@ -43,18 +47,22 @@ def test_a_managers_board_shows_the_overdue_committee(team, call):
         "months_in_phase": round(365 / 30.44, 1),
         "norm_months": 18,
         "over_norm": False,
-        "last_committee": None,
-        "next_committee_due": services.add_months(started, 6).isoformat(),
+        "last_committee": last.isoformat(),
+        "next_committee_due": services.add_months(last, 6).isoformat(),
+        "committee_known": True,
         "committee_overdue": True,
         "open_requests": 0,
         "pending_offers": 0,
         "running_applications": 1,
     }
     assert rows["suivi-recent"]["committee_overdue"] is False
+    never = rows["jamais.vu"]
+    assert (never["committee_known"], never["last_committee"], never["next_committee_due"]) == (False, None, None)
+    assert never["committee_overdue"] is False
     assert rows["suivi-recent"]["last_committee"] == (today - datetime.timedelta(days=10)).isoformat()
     assert Committee.objects.count() == 1
     totals = {
-        "products": 2,
+        "products": 3,
         "committees_overdue": 1,
         "over_norm": 0,
         "open_requests": 0,

@@ -179,12 +179,16 @@ def test_a_later_imported_event_wins_over_an_earlier_recorded_committee(clock, o
     assert not row.committee_overdue
 
 
-def test_without_any_committee_the_first_is_due_six_months_after_the_phase_started(clock, organisation):
-    product("casier", start=datetime.date(2025, 10, 5))
+def test_without_any_committee_known_nothing_is_due_and_nothing_is_overdue(clock, organisation):
+    """Day one of an import: a product in its phase for two years with no committee recorded nor in its history is
+    "aucun comité connu", never "en retard" (the old rule, 6 months after the phase started, flagged it)."""
+    product("casier", start=datetime.date(2024, 3, 5))
     row = row_of("justice", "casier")
-    assert (row.last_committee, row.next_committee_due) == (None, datetime.date(2026, 4, 5))
-    assert not row_of("justice", "casier", today=datetime.date(2026, 4, 5)).committee_overdue
-    assert row_of("justice", "casier", today=datetime.date(2026, 4, 6)).committee_overdue
+    assert (row.last_committee, row.next_committee_due, row.committee_known) == (None, None, False)
+    assert not row.committee_overdue
+    assert not row_of("justice", "casier", today=datetime.date(2030, 1, 1)).committee_overdue
+    assert board_of("justice").totals["committees_overdue"] == 0
+    assert not [line for line in boards_module.overdue_items(board_of("justice")) if "comité" in line]
 
 
 def test_after_a_stop_no_committee_is_due(clock, organisation):
@@ -199,14 +203,18 @@ def test_after_a_stop_no_committee_is_due(clock, organisation):
 
 
 def test_the_board_says_in_words_which_committee_is_overdue(clock, organisation):
-    product("en-retard", start=datetime.date(2025, 8, 1), name="Casier en retard")  # due 1 February 2026
-    product("a-l-heure", start=datetime.date(2026, 1, 5), name="Greffe à l'heure")  # due 5 July 2026
+    late = product("en-retard", start=datetime.date(2024, 8, 1), name="Casier en retard")
+    Event.objects.create(product=late, name="committee", date=datetime.date(2025, 8, 1))  # due 1 February 2026
+    on_time = product("a-l-heure", start=datetime.date(2025, 6, 5), name="Greffe à l'heure")
+    Event.objects.create(product=on_time, name="committee", date=datetime.date(2026, 1, 5))  # due 5 July 2026
+    product("jamais-vu", start=datetime.date(2024, 1, 8), name="Jamais vu")  # no committee known
     response = client_for(person("pierre.boussole")).get("/equipe/portefeuilles/pierre.boussole/")
     text = main_text(response)
-    late = text[text.index("Casier en retard") : text.index("Greffe à l'heure")]
-    on_time = text[text.index("Greffe à l'heure") :]
-    assert "Aucun comité connu Prochain avant le 1 février 2026 En retard" in late
-    assert "Prochain avant le 5 juillet 2026" in on_time and "En retard" not in on_time
+    assert "Dernier : 1 août 2025 Prochain avant le 1 février 2026 En retard" in text
+    greffe = text[text.index("Greffe à l'heure") : text.index("Jamais vu")]
+    assert "Prochain avant le 5 juillet 2026" in greffe and "En retard" not in greffe
+    never = text[text.index("Jamais vu") :]
+    assert "Aucun comité connu" in never and "En retard" not in never and "Prochain" not in never
     assert '<p class="fr-badge fr-badge--sm fr-badge--error fr-mt-1v">En retard</p>' in response.content.decode()
     assert "1 comité d'investissement en retard" in text
 
@@ -280,7 +288,7 @@ def test_open_requests_pending_offers_and_running_applications_are_counted_never
         response = client_for(reader).get("/equipe/portefeuilles/pierre.boussole/")
         text = main_text(response)
         assert "Casier depuis 1 mois — repère 18 mois Phase commencée le" in text
-        assert re.search(r"Casier .*? Aucun comité connu Prochain avant le .*? 1 1 2 Enregistrer un comité", text)
+        assert re.search(r"Casier .*? Aucun comité connu 1 1 2 Enregistrer un comité", text)
         assert "2 demandes ouvertes" not in text
         assert "1 demande ouverte au guichet, 2 offres d'aide en attente, 2 candidatures en cours" in text
         assert "Confidentiel" not in text
@@ -366,7 +374,7 @@ def test_every_portfolio_with_totals_per_portfolio_and_phase(organisation):
     html = response.content.decode()
     text = main_text(response)
     assert (
-        "Portefeuille Responsable Investigation Construction Accélération Consolidation Opérée Total "
+        "Portefeuille et responsable Investigation Construction Accélération Consolidation Opérée Total "
         "Comités en retard Au-delà du repère Demandes ouvertes Offres d'aide en attente Candidatures en cours"
     ) in text
     assert "Justice Pierre Boussole 1 1 1 0 0 3 0 0 0 0 0" in text
@@ -423,7 +431,7 @@ def test_the_board_as_csv(clock, organisation):
             "3",
             "non",
             "",
-            "16/08/2026",
+            "",  # no committee known: none due (and not late)
             "non",
             "0",
             "0",

@@ -250,11 +250,12 @@ def test_the_committees_page_of_a_product_without_any(clock, product, staff):
     assert "Aucun comité n'a encore été enregistré ici pour ce produit." in text
     assert "L'historique public du produit ne mentionne aucun autre comité." in text
     assert "Enregistrer un comité" in text
-    # The boards' rule: 6 months after the start of the phase (5 May 2025).
+    # No committee known: none is due, and the product is not late (the phase started on 5 May 2025).
     assert (
-        "Prochain comité attendu avant le 5 novembre 2025 (6 mois après le début de la phase, aucun comité n'étant "
-        "connu) En retard"
+        "Aucun comité connu : ni enregistré ici, ni dans l'historique public du produit. Le premier reste à "
+        "planifier ; il n'est pas compté en retard."
     ) in text
+    assert "En retard" not in text and "Prochain comité attendu" not in text
 
 
 def test_a_later_committee_of_the_history_sets_the_due_date_on_the_committees_page(clock, product, staff):

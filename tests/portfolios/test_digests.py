@@ -14,6 +14,7 @@ import config.urls  # noqa: F401
 from incubateur.guichet import services as guichet
 from incubateur.portfolios import services as portfolios
 from incubateur.portfolios.models import DigestSent
+from incubateur.registry.models import Event
 from tests.factories import person
 from tests.portfolios.factories import product
 from tests.registry.factories import team_member
@@ -38,9 +39,12 @@ def send() -> str:
 
 @pytest.fixture
 def world(clock, organisation):
-    """The Justice portfolio (Pierre Boussole) has a product whose first committee is overdue, a request waiting for
-    its first answer, and a confidential request; the Logement portfolio (Gaël Ivoire) has nothing overdue."""
-    casier = product("casier", name="Casier simplifié", ministry="justice", start=datetime.date(2025, 6, 2))
+    """The Justice portfolio (Pierre Boussole) has a product whose next committee is overdue, one with no committee
+    known (never overdue), a request waiting for its first answer, and a confidential request; the Logement
+    portfolio (Gaël Ivoire) has nothing overdue."""
+    casier = product("casier", name="Casier simplifié", ministry="justice", start=datetime.date(2025, 1, 6))
+    Event.objects.create(product=casier, name="committee", date=datetime.date(2025, 6, 2))  # the next by 2 Dec.
+    product("greffe", name="Greffe sans comité", ministry="justice", start=datetime.date(2025, 12, 1))
     product("loyer", name="Loyer juste", ministry="justice", themes=["Logement"], start=datetime.date(2026, 1, 5))
     member = team_member(casier, username="camille.equipe")
     pierre = person("pierre.boussole")
@@ -74,7 +78,8 @@ def test_each_manager_with_something_overdue_gets_one_email_listing_it(world, cl
     assert message["Subject"].strip() == "Votre synthèse de la semaine : 2 point(s) en retard"
     body = message.get_content()
     assert "Portefeuille Justice :" in body
-    assert "  - Casier simplifié : comité d'investissement attendu avant le 02/12/2025 (aucun comité connu)" in body
+    assert "  - Casier simplifié : comité d'investissement attendu avant le 02/12/2025 (dernier le 02/06/2025)" in body
+    assert "Greffe sans comité" not in body  # no committee known: nothing is due
     assert "Guichet — demandes sans première réponse dans le délai :" in body
     assert f"  - Demande {world['late'].reference} : Une question sans réponse" in body
     assert "http://testserver/equipe/portefeuilles/pierre.boussole/" in body

@@ -63,3 +63,13 @@ def under_review(application, staff) -> Application:
     services.application_status_set(application=application, actor=staff, status=ApplicationStatus.UNDER_REVIEW)
     application.refresh_from_db()
     return application
+
+
+def close(call) -> Call:
+    """`call`, closed a minute ago, as time passing leaves it: decisions and results wait for the closing."""
+    now = timezone.now()
+    closes_at = now - datetime.timedelta(minutes=1)
+    opens_at = min(call.opens_at or closes_at, closes_at - datetime.timedelta(days=30))
+    Call.objects.filter(pk=call.pk).update(opens_at=opens_at, closes_at=closes_at)
+    call.refresh_from_db()
+    return call

@@ -16,10 +16,13 @@ from incubateur.programmes.models import Application, ApplicationStatus, Call, P
 from incubateur.programmes.rules import euros
 from tests.factories import UserFactory, person
 from tests.organisation.helpers import justice_product
-from tests.programmes.factories import fast_call, under_review
+from tests.programmes.factories import close, fast_call, under_review
 from tests.programmes.helpers import ANSWERS, API, apply, count_api_queries
 from tests.registry.factories import ProductFactory, team_member
 from tests.utils import Caller
+
+# The tests' decisions are on applications nobody reviewed: they confirm it (the rule has its own test).
+WITHOUT_REVIEW = {"confirm_without_review": True}
 
 
 def errors(response) -> list[tuple[list, str]]:
@@ -81,7 +84,24 @@ def test_a_team_applies_is_decided_within_the_envelope_and_the_results_are_publi
         ("manuel", None),
     ]
     under_review(application, team.staff)
-    decided = staff.post(f"/applications/{application.pk}/decision", {"decision": "laureate", "amount": 200_000})
+    # Not before the call closes (others may still apply): a 400 about the whole action, saying when.
+    early = staff.post(f"/applications/{application.pk}/decision", {"decision": "laureate", "amount": 200_000})
+    closes = timezone.localtime(call.closes_at)
+    assert errors(early) == [
+        (
+            [],
+            f"Impossible de décider d'une candidature avant la clôture de l'appel « FAST 18 », le "
+            f"{closes:%d/%m/%Y à %H:%M} : des candidatures peuvent encore être déposées.",
+        )
+    ]
+    close(call)
+    # Nobody reviewed it: deciding asks to confirm it.
+    unreviewed = staff.post(f"/applications/{application.pk}/decision", {"decision": "laureate", "amount": 200_000})
+    assert errors(unreviewed) == [(["body", "payload", "confirm_without_review"], services.WITHOUT_REVIEW)]
+    decided = staff.post(
+        f"/applications/{application.pk}/decision",
+        {"decision": "laureate", "amount": 200_000, "confirm_without_review": True},
+    )
     assert decided.status_code == 200, decided.content
     assert {k: decided.json()[k] for k in ("status", "public_status", "amount_granted")} == {
         "status": "laureate",
@@ -106,8 +126,9 @@ def test_a_team_applies_is_decided_within_the_envelope_and_the_results_are_publi
 
 def test_a_decision_over_the_cap_and_the_share_is_a_400_that_says_by_how_much(team, call):
     application = under_review(apply(team, call), team.staff)
+    close(call)
     response = Caller(team.staff).post(
-        f"/applications/{application.pk}/decision", {"decision": "laureate", "amount": 350_000}
+        f"/applications/{application.pk}/decision", {**WITHOUT_REVIEW, "decision": "laureate", "amount": 350_000}
     )
     assert errors(response) == [
         (
@@ -135,12 +156,17 @@ def test_a_decision_over_the_envelope_is_a_400_with_what_is_left(team):
     second = Application.objects.get(pk=created.json()["id"])
     services.application_submit(application=second, user=member)
     under_review(second, team.staff)
+    close(call)
     staff = Caller(team.staff)
     assert (
-        staff.post(f"/applications/{first.pk}/decision", {"decision": "laureate", "amount": 200_000}).status_code
+        staff.post(
+            f"/applications/{first.pk}/decision", {**WITHOUT_REVIEW, "decision": "laureate", "amount": 200_000}
+        ).status_code
         == 200
     )
-    response = staff.post(f"/applications/{second.pk}/decision", {"decision": "laureate", "amount": 100_000})
+    response = staff.post(
+        f"/applications/{second.pk}/decision", {**WITHOUT_REVIEW, "decision": "laureate", "amount": 100_000}
+    )
     assert errors(response) == [
         (
             ["body", "payload", "amount"],
@@ -149,20 +175,23 @@ def test_a_decision_over_the_envelope_is_a_400_with_what_is_left(team):
         )
     ]
     assert (
-        staff.post(f"/applications/{second.pk}/decision", {"decision": "laureate", "amount": 50_000}).status_code
+        staff.post(
+            f"/applications/{second.pk}/decision", {**WITHOUT_REVIEW, "decision": "laureate", "amount": 50_000}
+        ).status_code
         == 200
     )
 
 
 def test_a_decision_needs_a_known_verdict_and_the_reasons_of_a_refusal(team, call):
     application = under_review(apply(team, call), team.staff)
+    close(call)
     staff = Caller(team.staff)
-    assert errors(staff.post(f"/applications/{application.pk}/decision", {"decision": "peut-etre"})) == [
-        (["body", "payload", "decision"], "Décision inconnue : « lauréate » ou « non retenue ».")
-    ]
-    assert errors(staff.post(f"/applications/{application.pk}/decision", {"decision": "non-retenue"})) == [
-        (["body", "payload", "reasons"], "Dites au candidat pourquoi sa candidature n'est pas retenue.")
-    ]
+    assert errors(
+        staff.post(f"/applications/{application.pk}/decision", {**WITHOUT_REVIEW, "decision": "peut-etre"})
+    ) == [(["body", "payload", "decision"], "Décision inconnue : « lauréate » ou « non retenue ».")]
+    assert errors(
+        staff.post(f"/applications/{application.pk}/decision", {**WITHOUT_REVIEW, "decision": "non-retenue"})
+    ) == [(["body", "payload", "reasons"], "Dites au candidat pourquoi sa candidature n'est pas retenue.")]
     assert errors(staff.post(f"/applications/{application.pk}/decision", {})) == [
         (["body", "payload", "decision"], "Field required")
     ]
@@ -170,8 +199,10 @@ def test_a_decision_needs_a_known_verdict_and_the_reasons_of_a_refusal(team, cal
 
 def test_the_reasons_of_a_refusal_are_told_to_the_applicant_once_published(team, call):
     application = under_review(apply(team, call), team.staff)
+    close(call)
     refused = Caller(team.staff).post(
-        f"/applications/{application.pk}/decision", {"decision": "non-retenue", "reasons": "Impact non mesuré."}
+        f"/applications/{application.pk}/decision",
+        {**WITHOUT_REVIEW, "decision": "non-retenue", "reasons": "Impact non mesuré."},
     )
     assert refused.status_code == 200 and refused.json()["decision_reasons"] == "Impact non mesuré."
     member = Caller(team.member)
@@ -202,7 +233,9 @@ def test_only_staff_decide_others_get_a_404(team, call):
 def test_a_conflicted_member_of_staff_is_told_why_they_cannot_decide(team, call):
     application = under_review(apply(team, call), team.staff)
     services.review_withdraw(application=application, reviewer=team.staff)
-    response = Caller(team.staff).post(f"/applications/{application.pk}/decision", {"decision": "laureate"})
+    response = Caller(team.staff).post(
+        f"/applications/{application.pk}/decision", {**WITHOUT_REVIEW, "decision": "laureate"}
+    )
     assert errors(response) == [([], "Vous ne pouvez pas décider de cette candidature.")]
 
 
@@ -638,3 +671,17 @@ def test_the_openapi_schema_still_builds(client):
         assert path in schema["paths"], path
     decision = schema["paths"]["/api/v1/applications/{application_id}/decision"]["post"]
     assert {"200", "400", "401", "404"} <= set(decision["responses"])
+
+
+def test_a_past_edition_reads_as_published_as_its_state_says(db):
+    """An imported FAST edition: « résultats publiés » and `results_published` agree (its date is unknown)."""
+    programme = Programme.objects.create(slug="fast", name="FAST")
+    call = Call.objects.create(programme=programme, title="FAST 3", number=3, historical=True)
+    item = Caller().get(f"/calls/{call.pk}").json()
+    assert (item["state"], item["state_label"], item["results_published"]) == (
+        "resultats-publies",
+        "résultats publiés",
+        True,
+    )
+    results = Caller().get(f"/calls/{call.pk}/results").json()
+    assert (results["published_at"], results["count"]) == (None, 0)

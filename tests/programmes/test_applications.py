@@ -16,7 +16,7 @@ from incubateur.programmes import services
 from incubateur.programmes.models import Application, ApplicationStatus, Call, Programme, Question
 from tests.factories import person
 from tests.organisation.helpers import justice_product
-from tests.programmes.factories import fast_call
+from tests.programmes.factories import close, fast_call
 from tests.registry.factories import team_member
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -423,8 +423,13 @@ def test_a_decision_stays_en_comite_until_the_results_are_published_then_the_rea
     assert "Statut : En instruction" in text
     assert "Étape 3 sur 5" in text
 
+    close(call)
     services.application_decide(
-        application=application, actor=team.staff, decision="non-retenue", reasons="L'impact n'est pas encore mesuré."
+        application=application,
+        actor=team.staff,
+        decision="non-retenue",
+        reasons="L'impact n'est pas encore mesuré.",
+        confirm_without_review=True,
     )
     text = main_text(client.get(url(application)))
     assert "Statut : En comité" in text
@@ -441,7 +446,10 @@ def test_a_decision_stays_en_comite_until_the_results_are_published_then_the_rea
 
 def test_a_laureate_learns_its_amount_once_the_results_are_published(team, call):
     application = submitted(team, call)
-    services.application_decide(application=application, actor=team.staff, decision="laureate", amount=150_000)
+    close(call)
+    services.application_decide(
+        application=application, actor=team.staff, decision="laureate", amount=150_000, confirm_without_review=True
+    )
     client = login(team.member)
     text = main_text(client.get(url(application)))
     assert "Statut : En comité" in text

@@ -50,7 +50,9 @@ def sample_laureates() -> dict[str, tuple[int, int]]:
 
 
 def snapshot() -> tuple[list, list]:
-    calls = list(Call.objects.order_by("pk").values_list("pk", "programme_id", "number", "title", "historical"))
+    calls = list(
+        Call.objects.order_by("pk").values_list("pk", "programme_id", "number", "title", "description", "historical")
+    )
     applications = list(
         Application.objects.order_by("pk").values_list(
             "pk", "call_id", "product_id", "status", "amount_granted", "updated_at"
@@ -119,6 +121,33 @@ class TestTheSample:
         assert [(a.product.name, a.amount_granted) for a in laureates] == expected
         assert len(expected) == 5
 
+    def test_each_edition_keeps_its_text_and_its_results_are_published(self, sample):
+        for path in sorted((SAMPLE / "_fasts").glob("*.md")):
+            text = path.read_text(encoding="utf-8")
+            body = text[3:].split("\n---\n", 1)[1]  # after the front matter, as written
+            number = int(re.match(r"FAST (\d+)\b", front_matter(path)["title"]).group(1))
+            call = Call.objects.get(programme__slug="fast", number=number)
+            assert call.description == body, path.name
+            assert call.results_published and call.results_published_at is None  # published on beta.gouv.fr
+        assert Call.objects.get(programme__slug="fast", number=15).description == ""  # no file: no text
+
+    def test_every_edition_page_shows_its_text_and_never_no_laureate(self, sample, client):
+        """On the real editions: each page renders the edition's text (no Markdown syntax, no HTML comment, one
+        <h1>) with the laureates the product files name; none says it had no laureate."""
+        for call in Call.objects.filter(programme__slug="fast", historical=True):
+            for url in (f"/programmes/appels/{call.pk}/", f"/programmes/appels/{call.pk}/resultats/"):
+                response = client.get(url)
+                assert response.status_code == 200, url
+                html = response.content.decode()
+                main = html[html.index("<main") : html.index("</main>")]
+                text = " ".join(re.sub(r"<[^>]+>", " ", main).split())
+                assert main.count("<h1") == 1, url
+                assert "<!--" not in main and "&lt;h1" not in main and "](" not in text, url
+                assert not re.search(r"aucun lauréat|pas de lauréat|(?<!\d)0 lauréat", text, re.IGNORECASE), url
+        fast_12 = Call.objects.get(programme__slug="fast", number=12)
+        page = client.get(f"/programmes/appels/{fast_12.pk}/").content.decode()
+        assert "10 lauréats" in page  # what its text says, though the sample's product files name fewer
+
     def test_importing_again_changes_nothing(self, sample):
         before = snapshot()
         output = run(SAMPLE)
@@ -166,6 +195,22 @@ def test_a_small_tree_gives_its_editions_and_laureates(tree):
     ]
     [laureate] = Application.objects.all()
     assert (laureate.call.number, laureate.product.ghid, laureate.amount_granted) == (3, "mon-service", 150_000)
+    assert Call.objects.get(number=3).description == "# FAST 3\n"
+
+
+def test_a_changed_edition_text_is_updated_and_a_nul_in_it_refused(tree):
+    run(tree)
+    (tree / "_fasts/04-fast.md").write_text(
+        "---\ntitle: FAST 4 - Juin 2020\npromotion: 4\n---\nLes lauréats : **Mon service**.\n", encoding="utf-8"
+    )
+    run(tree)
+    assert Call.objects.get(number=4).description == "Les lauréats : **Mon service**.\n"
+    (tree / "_fasts/04-fast.md").write_text("---\ntitle: FAST 4\npromotion: 4\n---\nA\x00B\n", encoding="utf-8")
+    with pytest.raises(CommandError) as caught:
+        run(tree)
+    assert re.search(
+        r"^_fasts/04-fast\.md:5: caractère interdit dans le texte \(caractère nul\)$", str(caught.value), re.M
+    )
 
 
 def test_a_malformed_edition_refuses_the_whole_import_naming_the_file_and_field(tree):
@@ -244,8 +289,8 @@ def test_the_export_writes_the_editions_back_and_importing_it_changes_nothing(tr
     fasts = tmp_path / "export" / "_fasts"
     assert sorted(p.name for p in fasts.iterdir()) == ["03_fast.md", "04_fast.md"]  # FAST 5 needs no file
     assert (fasts / "03_fast.md").read_text(encoding="utf-8") == (
-        "---\ntitle: FAST 3 - Avril 2020\nsidebar: sidebar-fast.html\npromotion: 3\n---\n"
-    )
+        "---\ntitle: FAST 3 - Avril 2020\nsidebar: sidebar-fast.html\npromotion: 3\n---\n# FAST 3\n"
+    )  # its text, as imported
     before = snapshot()
     assert "éditions FAST : 3 (0 créée(s))" in run(tmp_path / "export")
     assert snapshot() == before

@@ -12,10 +12,11 @@ from django.utils import timezone
 
 from incubateur.programmes import services
 from incubateur.programmes.models import Application, ApplicationStatus, Call, Programme
+from incubateur.programmes.selectors import public as selectors
 from incubateur.registry.models import Member
 from tests.factories import UserFactory
 from tests.organisation.helpers import justice_product
-from tests.programmes.factories import fast_call
+from tests.programmes.factories import close, fast_call
 from tests.registry.factories import MissionFactory, team_member
 
 NBSP, NNBSP = "\u00a0", "\u202f"
@@ -79,9 +80,16 @@ def decided(call, team, *, other):
     services.application_submit(application=rejected, user=other["member"])
     for application in (laureate, rejected):
         services.application_status_set(application=application, actor=team.staff, status="en-instruction")
-    services.application_decide(application=laureate, actor=team.staff, decision="laureate", amount=200_000)
+    close(call)
     services.application_decide(
-        application=rejected, actor=team.staff, decision="non-retenue", reasons="Impact pas encore mesuré."
+        application=laureate, actor=team.staff, decision="laureate", amount=200_000, confirm_without_review=True
+    )
+    services.application_decide(
+        application=rejected,
+        actor=team.staff,
+        decision="non-retenue",
+        reasons="Impact pas encore mesuré.",
+        confirm_without_review=True,
     )
     return laureate, rejected
 
@@ -101,39 +109,55 @@ def test_the_index_lists_open_calls_first_then_upcoming_then_past_with_the_fast_
         programme=programme,
         title="Consolidation 2026",
         opens_at=days(-10),
-        closes_at=paris(2027, 1, 15, 18, 0),
+        closes_at=days(20),
         description="Six mois d'accompagnement.",
     )
     Call.objects.create(programme=programme, title="Consolidation 2027", opens_at=days(60), closes_at=days(90))
     Call.objects.create(programme=programme, title="Consolidation 2025", opens_at=days(-400), closes_at=days(-300))
     Call.objects.create(programme=programme, title="Consolidation brouillon")  # not announced: not listed
-    fast = fast_call(title="FAST 18", number=18)
-    historical_edition(17, [])
-    historical_edition(12, [])
+    fast = fast_call(title="FAST 18", number=18, closes_at=paris(2099, 1, 15, 18, 0))
+    for number in range(1, 18):  # the past FAST editions, imported: many, and FAST comes first of the programmes
+        historical_edition(number, [])
 
     response = client.get(INDEX)
 
     assert response.status_code == 200
     text = main_text(response)
     assert "Consolidation brouillon" not in text
-    # FAST (order 0) before the consolidation programme (order 1); in each, open, upcoming, then past.
+    # Every programme's open calls first (closing soonest first), then the upcoming ones, then each programme (FAST,
+    # order 0, before consolidation, order 1) with its past calls and editions.
     order = [
-        "FAST 18",
-        "FAST 17",
-        "FAST 12",
+        "Appels ouverts",
         "Consolidation 2026",
+        "FAST 18",
+        "Appels à venir",
         "Consolidation 2027",
+        "Les programmes et leurs éditions passées",
+        "FAST 17",
+        "FAST 1 ",
         "Consolidation 2025",
     ]
     positions = [text.index(title) for title in order]
     assert positions == sorted(positions), text
-    assert "Appels ouverts FAST 18 ouvert Ouvert jusqu'au" in text
-    assert "Consolidation 2026 ouvert Ouvert jusqu'au 15 janvier 2027 à 18:00 (heure de Paris)" in text
-    assert "Appels à venir Consolidation 2027 à venir Ouvre le" in text
+    assert "Appels ouverts Consolidation 2026 ouvert Programme de consolidation Ouvert jusqu'au" in text
+    assert "FAST 18 ouvert FAST Ouvert jusqu'au 15 janvier 2099 à 18:00 (heure de Paris)" in text
+    assert "Appels à venir Consolidation 2027 à venir Programme de consolidation Ouvre le" in text
     assert "FAST 17 résultats publiés Édition passée — les lauréats de FAST 17" in text
     html = main_html(response)
     assert f'href="/programmes/appels/{fast.pk}/"' in html
     assert "Mes candidatures" not in text  # anonymous
+
+
+def test_the_open_calls_of_every_programme_closing_soonest_first(db):
+    consolidation = Programme.objects.create(slug="consolidation", name="Programme de consolidation", order=1)
+    later = fast_call(title="FAST 18", number=18, closes_at=days(40))
+    sooner = Call.objects.create(programme=consolidation, title="Conso", opens_at=days(-1), closes_at=days(5))
+    Call.objects.create(programme=consolidation, title="Passé", opens_at=days(-40), closes_at=days(-5))
+    Call.objects.create(programme=consolidation, title="À venir", opens_at=days(15), closes_at=days(50))
+    historical_edition(17, [])
+    assert [card.call for card in selectors.open_calls()] == [sooner, later]
+    assert [(card.call, card.state) for card in selectors.open_calls(limit=1)] == [(sooner, "ouvert")]
+    assert [card.call for card in selectors.open_calls(now=days(10))] == [later]
 
 
 def test_the_index_says_when_no_call_is_announced(client, db):
@@ -279,12 +303,54 @@ def test_a_historical_fast_edition_shows_its_laureates(client, db):
 
     assert response.status_code == 200
     text = main_text(response)
-    assert "Édition passée, importée de beta.gouv.fr : seuls ses lauréats et leurs montants sont connus." in text
-    assert f"2 lauréats, 150{NNBSP}000{NBSP}€ au total." in text
-    assert f"A-Just 150{NNBSP}000{NBSP}€ B-Just — Total" in text
+    assert "Édition passée, importée de beta.gouv.fr" in text
+    assert f"nomment 2 lauréats de cette édition, 150{NNBSP}000{NBSP}€ au total." in text
+    assert f"A-Just 150{NNBSP}000{NBSP}€ B-Just — Total connu 150{NNBSP}000{NBSP}€" in text
     call_text = main_text(client.get(f"/programmes/appels/{call.pk}/"))
     assert "Édition passée, importée de beta.gouv.fr." in call_text
+    assert f"A-Just 150{NNBSP}000{NBSP}€" in call_text  # the edition's page shows them too
     assert "Candidater" not in call_text
+
+
+EDITION_12 = """
+<h1>FAST 12 - Janvier 2023</h1>
+
+<!-- Le Fonds pour l'accélération -->
+
+<div class="fr-text--lead">
+Suite à l'analyse des candidatures, le Comité d'investissement de la 12ème
+édition du FAST a sélectionné 10 lauréats :
+</div>
+
+## Les lauréats
+
+- **L'Accélérateur de la transition écologique** : 200 000 €
+"""
+
+
+def test_a_past_edition_shows_its_own_text_rendered_never_no_laureate(client, db):
+    """FAST 12's text names ten laureates the product files do not carry: its pages show the text (rendered, its
+    title heading left to the page's <h1>), never "aucun lauréat" nor "0 lauréat"."""
+    call = historical_edition(12, [])
+    Call.objects.filter(pk=call.pk).update(description=EDITION_12)
+    for url in (f"/programmes/appels/{call.pk}/", f"/programmes/appels/{call.pk}/resultats/"):
+        response = client.get(url)
+        assert response.status_code == 200
+        html, text = main_html(response), main_text(response)
+        assert "a sélectionné 10 lauréats" in text
+        assert "L'Accélérateur de la transition écologique : 200 000 €" in text
+        assert "<strong>L&#x27;Accélérateur" in html or "<strong>L'Accélérateur" in html  # Markdown, rendered
+        assert "**" not in text and "<!--" not in html and "Le Fonds pour" not in text
+        assert html.count("<h1") == 1 and "FAST 12 - Janvier 2023</h" not in html.replace("<h1>FAST 12", "")
+        assert "Les fiches des produits ne nomment pas les lauréats de cette édition : son texte les présente" in text
+        assert not re.search(r"aucun lauréat|pas de lauréat|(?<!\d)0 lauréat", text, re.IGNORECASE), url
+
+
+def test_a_past_edition_without_text_nor_laureate_says_they_are_not_known(client, db):
+    call = historical_edition(15, [])
+    text = main_text(client.get(f"/programmes/appels/{call.pk}/resultats/"))
+    assert "Les lauréats de cette édition ne sont pas connus ici" in text
+    assert not re.search(r"aucun lauréat|pas de lauréat|(?<!\d)0 lauréat", text, re.IGNORECASE)
 
 
 # --- Mes candidatures --------------------------------------------------------------------------------------------

@@ -18,10 +18,11 @@ from incubateur.programmes.models import Application, ApplicationStatus, Call, R
 from incubateur.programmes.selectors import staff as queries_staff
 from tests.factories import UserFactory
 from tests.organisation.helpers import justice_product
-from tests.programmes.factories import fast_call, submitted, under_review
+from tests.programmes.factories import close, fast_call, submitted, under_review
 from tests.registry.factories import MemberFactory, MissionFactory, team_member
 
 NNBSP, NBSP = "\u202f", "\u00a0"
+UNREVIEWED = {"confirm_without_review": "on"}  # the decision form's second confirmation, for an unreviewed one
 
 
 def eur(text: str) -> str:
@@ -265,6 +266,7 @@ def test_the_committee_ranks_by_weighted_mean_with_the_spread(client, team, call
     review(fourth, c, 5, 5, 5, 5, submit=False)  # a draft counts for nothing
     for app in (application, second, third):
         services.application_status_set(application=app, actor=a, status=ApplicationStatus.IN_COMMITTEE)
+    close(call)
     services.application_decide(application=second, actor=a, decision=ApplicationStatus.LAUREATE, amount=100_000)
 
     ranking = queries_staff.committee_ranking(call, user=a)
@@ -294,13 +296,20 @@ def test_the_committee_ranks_by_weighted_mean_with_the_spread(client, team, call
 
 
 def decide(application, actor, amount, decision=ApplicationStatus.LAUREATE, reasons=""):
+    """A decision, as the confirmation of a decision without review gives it (most applications here have none)."""
     return services.application_decide(
-        application=application, actor=actor, decision=decision, amount=amount, reasons=reasons
+        application=application,
+        actor=actor,
+        decision=decision,
+        amount=amount,
+        reasons=reasons,
+        confirm_without_review=True,
     )
 
 
 def test_the_cap_per_application_is_enforced_with_the_overflow(team, call):
     application = under_review(submitted(call, team.product, team.member, budget=1_000_000), team.staff)
+    close(call)
     with pytest.raises(ValidationError) as error:
         decide(application, team.staff, 350_000)
     assert error.value.message_dict == {
@@ -311,6 +320,7 @@ def test_the_cap_per_application_is_enforced_with_the_overflow(team, call):
 
 def test_the_cofinancing_share_of_the_stated_budget_is_enforced_with_the_overflow(team, call):
     application = under_review(submitted(call, team.product, team.member, budget=400_000), team.staff)
+    close(call)
     with pytest.raises(ValidationError) as error:
         decide(application, team.staff, 250_000)
     assert error.value.message_dict == {
@@ -327,9 +337,11 @@ def test_the_cofinancing_share_of_the_stated_budget_is_enforced_with_the_overflo
 
 def test_the_envelope_is_enforced_with_the_overflow_next_to_the_amount_field(client, team, call):
     staff = team.staff
-    for n in range(3):
-        decide(another_product(call, n, staff, budget=1_000_000), staff, 300_000)
+    others = [another_product(call, n, staff, budget=1_000_000) for n in range(3)]
     last = under_review(submitted(call, team.product, team.member, budget=400_000), staff)
+    close(call)
+    for other in others:
+        decide(other, staff, 300_000)
     expected = eur(
         "L'enveloppe de l'appel (1 000 000 €) serait dépassée de 50 000 € : il reste 100 000 € à attribuer."
     )
@@ -342,7 +354,7 @@ def test_the_envelope_is_enforced_with_the_overflow_next_to_the_amount_field(cli
         client,
         staff,
         app_url(last, "decision/"),
-        {"decision": "laureate", "amount": "150 000", "reasons": "", "confirm": "on"},
+        {"decision": "laureate", "amount": "150 000", "reasons": "", "confirm": "on", **UNREVIEWED},
     )
     assert response.status_code == 200
     assert expected in field_errors(response, "amount")
@@ -350,7 +362,10 @@ def test_the_envelope_is_enforced_with_the_overflow_next_to_the_amount_field(cli
     assert last.status == ApplicationStatus.UNDER_REVIEW
     # Every overflow at once: cap, share and envelope.
     response = page(
-        client, staff, app_url(last, "decision/"), {"decision": "laureate", "amount": "400000", "confirm": "on"}
+        client,
+        staff,
+        app_url(last, "decision/"),
+        {"decision": "laureate", "amount": "400000", "confirm": "on", **UNREVIEWED},
     )
     errors = field_errors(response, "amount")
     assert eur("plafond par candidature (300 000 €) de 100 000 €") in errors
@@ -358,24 +373,127 @@ def test_the_envelope_is_enforced_with_the_overflow_next_to_the_amount_field(cli
     assert eur("serait dépassée de 300 000 €") in errors
     # What is left fits.
     response = page(
-        client, staff, app_url(last, "decision/"), {"decision": "laureate", "amount": "100000", "confirm": "on"}
+        client,
+        staff,
+        app_url(last, "decision/"),
+        {"decision": "laureate", "amount": "100000", "confirm": "on", **UNREVIEWED},
     )
     assert response.status_code == 302
     assert queries_staff.granted_in_call(call) == 1_000_000
 
 
-def test_a_decision_needs_a_confirmation_and_reasons_when_not_selected(client, application, reviewers):
+def test_a_decision_needs_a_confirmation_and_reasons_when_not_selected(client, call, application, reviewers):
     a, _, _ = reviewers
+    close(call)
     response = page(client, a, app_url(application, "decision/"), {"decision": "non-retenue", "reasons": ""})
     assert response.status_code == 200
     assert "Cochez la case pour confirmer" in field_errors(response, "confirm")
     response = page(
-        client, a, app_url(application, "decision/"), {"decision": "non-retenue", "reasons": "", "confirm": "on"}
+        client,
+        a,
+        app_url(application, "decision/"),
+        {"decision": "non-retenue", "reasons": "", "confirm": "on", **UNREVIEWED},
     )
     assert "Dites au candidat pourquoi sa candidature n'est pas retenue." in words(response)
     assert "pourquoi sa candidature n'est pas retenue" in field_errors(response, "reasons")
     application.refresh_from_db()
     assert application.status == ApplicationStatus.UNDER_REVIEW
+
+
+def test_deciding_and_publishing_wait_for_the_call_to_close(client, call, application, reviewers):
+    """While the call is open (others may still apply), no decision and no publication: the service refuses with
+    the closing date, the pages say it where the action would be."""
+    a, _, _ = reviewers
+    review(application, a, 4, 4, 4, 4)
+    closes = timezone.localtime(call.closes_at)
+    expected = (
+        f"Impossible de décider d'une candidature avant la clôture de l'appel « FAST 18 », le "
+        f"{closes:%d/%m/%Y à %H:%M} : des candidatures peuvent encore être déposées."
+    )
+    with pytest.raises(ValidationError) as error:
+        decide(application, a, 100_000)
+    assert error.value.message_dict == {"__all__": [expected]}
+    response = page(client, a, app_url(application))
+    assert expected in words(response)
+    assert 'name="decision"' not in response.content.decode()
+    response = page(
+        client, a, app_url(application, "decision/"), {"decision": "laureate", "amount": "0", "confirm": "on"}
+    )
+    assert response.status_code == 200 and expected in words(response)
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.UNDER_REVIEW and application.decided_at is None
+
+    publish = f"/equipe/programmes/appels/{call.pk}/publier/"
+    not_yet = expected.replace("décider d'une candidature", "publier les résultats")
+    with pytest.raises(ValidationError) as error:
+        services.results_publish(call=call, actor=a)
+    assert error.value.message_dict == {"__all__": [not_yet]}
+    response = page(client, a, publish)
+    assert not_yet in words(response)
+    assert re.search(
+        r'<button type="submit" class="fr-btn" disabled aria-describedby="publication-attente">',
+        response.content.decode(),
+    )
+    response = page(client, a, publish, {})
+    assert response.status_code == 200 and not_yet in words(response)
+    call.refresh_from_db()
+    assert not call.results_published
+
+    # Closed: both go through.
+    close(call)
+    assert (
+        page(
+            client, a, app_url(application, "decision/"), {"decision": "laureate", "amount": "0", "confirm": "on"}
+        ).status_code
+        == 302
+    )
+    assert page(client, a, publish, {}).status_code == 302
+    call.refresh_from_db()
+    assert call.results_published
+
+
+def test_deciding_without_any_review_asks_to_confirm_it(client, call, application, reviewers):
+    a, b, _ = reviewers
+    close(call)
+    # No review submitted (a draft and a withdrawn one count for nothing): the service wants the confirmation.
+    review(application, a, 5, 5, 5, 5, submit=False)
+    with pytest.raises(ValidationError) as error:
+        services.application_decide(application=application, actor=b, decision="laureate", amount=0)
+    assert error.value.message_dict == {"confirm_without_review": [services.WITHOUT_REVIEW]}
+    response = page(client, b, app_url(application))
+    assert "Je confirme décider sans évaluation" in words(response)
+    response = page(
+        client, b, app_url(application, "decision/"), {"decision": "laureate", "amount": "0", "confirm": "on"}
+    )
+    assert response.status_code == 200
+    assert services.WITHOUT_REVIEW in field_errors(response, "confirm_without_review")
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.UNDER_REVIEW
+    response = page(
+        client,
+        b,
+        app_url(application, "decision/"),
+        {"decision": "laureate", "amount": "0", "confirm": "on", **UNREVIEWED},
+    )
+    assert response.status_code == 302
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.LAUREATE
+    entry = JournalEntry.objects.get(action="programmes.application_decided")
+    assert entry.data["without_review"] is True
+
+
+def test_a_reviewed_application_is_decided_without_the_second_confirmation(client, call, application, reviewers):
+    a, b, _ = reviewers
+    review(application, a, 4, 4, 4, 4)
+    close(call)
+    response = page(client, b, app_url(application))
+    assert "Je confirme décider sans évaluation" not in words(response)
+    response = page(
+        client, b, app_url(application, "decision/"), {"decision": "laureate", "amount": "0", "confirm": "on"}
+    )
+    assert response.status_code == 302
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.LAUREATE
 
 
 @pytest.mark.django_db(transaction=True)
@@ -385,7 +503,7 @@ def test_two_decisions_racing_for_the_last_euros_only_one_wins():
     sums what the first granted and gets the envelope's message. SQLite's shared in-memory test database refuses
     the second writer at once ("database table is locked") instead of waiting: it tries again once the first is
     done, as a person would, and must see the first's grant too."""
-    call = fast_call(envelope=500_000, cap=None, share=None)
+    call = close(fast_call(envelope=500_000, cap=None, share=None))
     staff = [UserFactory(username=f"decideur.{n}", staff=True) for n in range(2)]
     applications = [
         Application.objects.create(
@@ -435,6 +553,7 @@ def test_two_decisions_racing_for_the_last_euros_only_one_wins():
 def test_publishing_writes_public_rows_and_tells_each_applicant_privately(client, team, call, application, reviewers):
     a, _, _ = reviewers
     rejected = another_product(call, 2, a)
+    close(call)
     decide(application, a, 200_000)
     decide(rejected, a, None, decision=ApplicationStatus.NOT_SELECTED, reasons="L'impact n'est pas mesuré.")
     Notification.objects.all().delete()
@@ -478,6 +597,7 @@ def test_publishing_writes_public_rows_and_tells_each_applicant_privately(client
 
 def test_a_published_calls_decisions_are_frozen(client, team, call, application, reviewers):
     a, _, _ = reviewers
+    close(call)
     decide(application, a, 200_000)
     services.results_publish(call=call, actor=a)
     # A decided application is not decided again: the call's results are published.
@@ -486,7 +606,10 @@ def test_a_published_calls_decisions_are_frozen(client, team, call, application,
     assert error.value.message_dict == {
         "decision": ["Les résultats de l'appel sont publiés : la décision ne change plus."]
     }
-    # A late application of a call still open: instructed, but its decision is refused after publication.
+    # A late application, the call reopened (its closing moved later): instructed, but its decision is refused
+    # after publication.
+    Call.objects.filter(pk=call.pk).update(closes_at=timezone.now() + datetime.timedelta(days=1))
+    call.refresh_from_db()
     late = another_product(call, 2, a)
     with pytest.raises(ValidationError) as error:
         decide(late, a, 0)
@@ -497,7 +620,9 @@ def test_a_published_calls_decisions_are_frozen(client, team, call, application,
     assert "Les résultats de l'appel sont publiés : la décision ne change plus." in words(response)
     assert 'name="decision"' not in response.content.decode()
     assert 'name="decision"' not in page(client, a, app_url(late)).content.decode()
-    response = page(client, a, app_url(late, "decision/"), {"decision": "laureate", "amount": "0", "confirm": "on"})
+    response = page(
+        client, a, app_url(late, "decision/"), {"decision": "laureate", "amount": "0", "confirm": "on", **UNREVIEWED}
+    )
     assert "Les résultats de l'appel sont publiés" in words(response)
     late.refresh_from_db()
     assert late.status == ApplicationStatus.UNDER_REVIEW
@@ -510,6 +635,7 @@ def test_a_published_calls_decisions_are_frozen(client, team, call, application,
 
 def test_publication_waits_for_every_decision(client, call, application, reviewers):
     a, _, _ = reviewers
+    close(call)
     response = page(client, a, f"/equipe/programmes/appels/{call.pk}/publier/", {})
     assert response.status_code == 200
     assert "1 candidature(s) attendent encore une décision." in words(response)

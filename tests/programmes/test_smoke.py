@@ -1,5 +1,6 @@
 from incubateur.programmes import services
 from incubateur.programmes.models import ApplicationStatus
+from tests.programmes.factories import close
 
 
 def test_a_team_applies_and_is_decided_within_the_envelope(team, call):
@@ -13,7 +14,12 @@ def test_a_team_applies_and_is_decided_within_the_envelope(team, call):
     services.application_submit(application=application, user=team.member)
     services.application_status_set(application=application, actor=team.staff, status=ApplicationStatus.UNDER_REVIEW)
     application.refresh_from_db()
+    close(call)
     decided = services.application_decide(
-        application=application, actor=team.staff, decision=ApplicationStatus.LAUREATE, amount=200_000
+        application=application,
+        actor=team.staff,
+        decision=ApplicationStatus.LAUREATE,
+        amount=200_000,
+        confirm_without_review=True,
     )
     assert decided.amount_granted == 200_000

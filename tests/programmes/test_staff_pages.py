@@ -26,7 +26,7 @@ from incubateur.programmes.models import (
 )
 from incubateur.programmes.selectors import staff as queries_staff
 from tests.factories import UserFactory
-from tests.programmes.factories import fast_call, submitted, under_review
+from tests.programmes.factories import close, fast_call, submitted, under_review
 from tests.registry.factories import ProductFactory
 
 CALLS = "/equipe/programmes/"
@@ -147,12 +147,17 @@ def test_drafts_are_the_applicants_business(client, staff, team, call):
 
 def test_the_calls_are_listed_by_programme_with_their_counts_and_envelope(client, staff, team, call, application):
     other = Call.objects.create(programme=Programme.objects.create(slug="eig", name="EIG", order=1), title="EIG 8")
+    close(call)
     services.application_decide(
-        application=application, actor=staff, decision=ApplicationStatus.LAUREATE, amount=150_000
+        application=application,
+        actor=staff,
+        decision=ApplicationStatus.LAUREATE,
+        amount=150_000,
+        confirm_without_review=True,
     )
     text = words(client.get(CALLS))
     assert "Nouvel appel" in text
-    assert "FAST 18 ouvert" in text
+    assert "FAST 18 clos" in text
     assert "Lauréate : 1" in text
     assert "150\u202f000\u00a0€ sur 1\u202f000\u202f000\u00a0€" in text
     assert f"{other.title} en préparation — — Aucune 0\u00a0€ (pas d'enveloppe)" in text
@@ -462,17 +467,16 @@ def test_a_review_is_saved_as_a_draft_then_submitted_and_a_withdrawal_is_confirm
     assert "0 évaluation remise sur 0 ouverte" in words(client.get(url))
 
 
-def test_the_decision_form_says_what_is_left_of_the_envelope(client, staff, application):
+def test_the_decision_form_says_what_is_left_of_the_envelope(client, staff, call, application):
+    close(call)
     text = words(client.get(f"{CALLS}candidatures/{application.pk}/"))
     assert "Enveloppe de l'appel : 1\u202f000\u202f000\u00a0€, dont 0\u00a0€ déjà attribués" in text
     assert "Je confirme cette décision : elle ne pourra plus être modifiée" in text
-    response = client.post(
-        f"{CALLS}candidatures/{application.pk}/decision/", {"decision": "laureate", "amount": "", "confirm": "on"}
-    )
+    decision = f"{CALLS}candidatures/{application.pk}/decision/"
+    unreviewed = {"confirm": "on", "confirm_without_review": "on"}
+    response = client.post(decision, {"decision": "laureate", "amount": "", **unreviewed})
     assert "Indiquez le montant accordé (0 pour un accompagnement seul)." in field_errors(response, "amount")
-    response = client.post(
-        f"{CALLS}candidatures/{application.pk}/decision/", {"decision": "laureate", "amount": "0", "confirm": "on"}
-    )
+    response = client.post(decision, {"decision": "laureate", "amount": "0", **unreviewed})
     assert response.status_code == 302
     text = words(client.get(f"{CALLS}candidatures/{application.pk}/"))
     assert "Lauréate : 0\u00a0€, décidée le" in text

@@ -269,9 +269,11 @@ def application_detail(request: HttpRequest, application_id: int):
     summary="Décider d'une candidature (équipe de l'Incubateur)",
 )
 def application_decide(request: HttpRequest, application_id: int, payload: DecisionIn):
-    """Laureate (with an amount) or not selected (with the reasons). The amount respects the cap, the co-financing
-    share of the stated budget and the call's envelope: else a 400 whose `amount` messages say by how much it
-    overflows. Incubator staff only (404 for anyone else); 400 with the reason for a conflict of interest."""
+    """Laureate (with an amount) or not selected (with the reasons), once the call is closed (before, a 400 saying
+    when it closes). Without any submitted review, only with `confirm_without_review` (else a 400 on that field).
+    The amount respects the cap, the co-financing share of the stated budget and the call's envelope: else a 400
+    whose `amount` messages say by how much it overflows. Incubator staff only (404 for anyone else); 400 with the
+    reason for a conflict of interest."""
     user = api_user(request)
     application = _visibleapplication_out(user, application_id)
     services.application_decide(
@@ -280,5 +282,6 @@ def application_decide(request: HttpRequest, application_id: int, payload: Decis
         decision=payload.decision,
         amount=payload.amount,
         reasons=payload.reasons,
+        confirm_without_review=payload.confirm_without_review,
     )
     return application_out(_applications(user).get(pk=application.pk), user)

@@ -152,6 +152,9 @@ class DecisionIn(Schema):
     decision: str = Field(description="laureate ou non-retenue.")
     amount: int | None = Field(None, le=MAX_AMOUNT, description="Montant accordé (€) à une lauréate (0 par défaut).")
     reasons: str = Field("", description="Motifs : obligatoires quand la candidature n'est pas retenue.")
+    confirm_without_review: bool = Field(
+        False, description="Décider sans aucune évaluation remise : à confirmer explicitement (sinon 400)."
+    )
 
 
 class EligibilityOut(Schema):

@@ -387,6 +387,18 @@ class DecisionForm(BaseForm):
         label="Je confirme cette décision : elle ne pourra plus être modifiée",
         error_messages={"required": "Cochez la case pour confirmer : une décision ne change plus ensuite."},
     )
+    confirm_without_review = forms.BooleanField(
+        label="Je confirme décider sans évaluation",
+        required=False,
+        help_text="Aucune évaluation n'est remise pour cette candidature",
+    )
+
+    def __init__(self, *args, reviewed: bool = True, **kwargs):
+        """`reviewed`: a review of the application is submitted; without one, the decision asks for the second
+        confirmation (the service refuses without it)."""
+        super().__init__(*args, **kwargs)
+        if reviewed:
+            del self.fields["confirm_without_review"]
 
     def clean(self):
         data = super().clean()

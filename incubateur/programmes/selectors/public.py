@@ -64,9 +64,21 @@ class CallCard:
 @dataclass
 class ProgrammeCalls:
     programme: Programme
+    past: list[CallCard] = field(default_factory=list)
+
+
+@dataclass
+class ProgrammesIndex:
+    """/programmes/: what is open first (every programme's calls, closing soonest first), then what is coming, then
+    each programme with its past calls and editions."""
+
     open: list[CallCard] = field(default_factory=list)
     upcoming: list[CallCard] = field(default_factory=list)
-    past: list[CallCard] = field(default_factory=list)
+    programmes: list[ProgrammeCalls] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.open or self.upcoming or self.programmes)
 
 
 def _card(call: Call, now) -> CallCard:
@@ -74,25 +86,33 @@ def _card(call: Call, now) -> CallCard:
     return CallCard(call=call, state=state, badge=CALL_BADGES.get(state, ""))
 
 
-def programmes_index(now=None) -> list[ProgrammeCalls]:
-    """The programmes that have a call the public sees, each with its open calls (closing soonest first), its
-    upcoming ones (opening soonest first), then its past ones (latest first, the imported FAST editions by
+def open_calls(*, now=None, limit: int | None = None) -> list[CallCard]:
+    """The calls open now, every programme's, closing soonest first (the home page and /programmes/ show them
+    first): cards with their call (its programme read with it), state and badge. One query."""
+    now = now or timezone.now()
+    calls = Call.objects.open(now).select_related("programme").order_by("closes_at", "pk")
+    return [_card(call, now) for call in (calls[:limit] if limit is not None else calls)]
+
+
+def programmes_index(now=None) -> ProgrammesIndex:
+    """The calls the public sees: the open ones first (closing soonest first), the upcoming ones (opening soonest
+    first), then each programme that has one, with its past calls (latest first, the imported FAST editions by
     number). One query."""
     now = now or timezone.now()
-    calls = Call.objects.visible().select_related("programme")
+    index = ProgrammesIndex()
     groups: dict[int, ProgrammeCalls] = {}
-    for call in calls:
+    for call in Call.objects.visible().select_related("programme"):
         group = groups.setdefault(call.programme_id, ProgrammeCalls(programme=call.programme))
         card = _card(call, now)
         if card.state == "ouvert":
-            group.open.append(card)
+            index.open.append(card)
         elif card.state == "à venir":
-            group.upcoming.append(card)
+            index.upcoming.append(card)
         else:
             group.past.append(card)
+    index.open.sort(key=lambda card: (card.call.closes_at, card.call.pk))
+    index.upcoming.sort(key=lambda card: (card.call.opens_at, card.call.pk))
     for group in groups.values():
-        group.open.sort(key=lambda card: (card.call.closes_at, card.call.pk))
-        group.upcoming.sort(key=lambda card: (card.call.opens_at, card.call.pk))
         group.past.sort(
             key=lambda card: (
                 card.call.closes_at is not None,
@@ -102,7 +122,8 @@ def programmes_index(now=None) -> list[ProgrammeCalls]:
             ),
             reverse=True,
         )
-    return sorted(groups.values(), key=lambda group: (group.programme.order, group.programme.name))
+    index.programmes = sorted(groups.values(), key=lambda group: (group.programme.order, group.programme.name))
+    return index
 
 
 def call_for(user, pk: int) -> Call | None:
@@ -126,6 +147,8 @@ class CallPage:
     criteria: list
     total_weight: int
     my_applications: list[Application]
+    edition_text: str = ""  # a past edition's own text (Markdown, from `_fasts/`), its title heading left out
+    results: "ResultsPage | None" = None  # a past edition's laureates, shown on its page
 
 
 def call_page(user, call: Call, now=None) -> CallPage:
@@ -151,7 +174,22 @@ def call_page(user, call: Call, now=None) -> CallPage:
         criteria=criteria,
         total_weight=sum(criterion.weight for criterion in criteria),
         my_applications=mine,
+        edition_text=edition_text(call),
+        results=results_page(call) if call.historical else None,
     )
+
+
+# The heading an edition's text opens with (`# FAST 1 - Juin 2019`, `<h1>FAST 12 - Janvier 2023</h1>`): the page's
+# own <h1> says it already.
+_LEADING_TITLE = re.compile(r"\A\s*(?:#[ \t]+[^\n]*(?:\n|\Z)|<h1\b[^>]*>.*?</h1>)", re.IGNORECASE | re.DOTALL)
+
+
+def edition_text(call: Call) -> str:
+    """A past edition's text as beta.gouv.fr publishes it (`_fasts/*.md`), without the title it opens with; "" for
+    a call run here (its description is the staff's plain text)."""
+    if not call.historical:
+        return ""
+    return _LEADING_TITLE.sub("", call.description, count=1).strip()
 
 
 @dataclass
@@ -166,6 +204,10 @@ class ResultsPage:
     laureates: list[Laureate]
     total: str
     applications: int | None  # None for an imported edition: only its laureates are known
+    historical: bool = False
+    # A past edition: its laureates are those the products' `fast:` name; its text may name others and give
+    # figures the product files do not carry, so the pages show it rather than "no laureate".
+    edition_text: str = ""
 
 
 def results_page(call: Call) -> ResultsPage:
@@ -185,7 +227,13 @@ def results_page(call: Call) -> ResultsPage:
     received = None
     if not call.historical:
         received = call.applications.exclude(status=ApplicationStatus.DRAFT).count()
-    return ResultsPage(laureates=laureates, total=rules.euros(total), applications=received)
+    return ResultsPage(
+        laureates=laureates,
+        total=rules.euros(total),
+        applications=received,
+        historical=call.historical,
+        edition_text=edition_text(call),
+    )
 
 
 # --- Applications --------------------------------------------------------------------------------------------------

@@ -14,12 +14,18 @@ from incubateur.programmes.services.applications import (
     eligibility_mark,
 )
 from incubateur.programmes.services.calls import FROZEN_FIELDS, call_rules_set, call_save
-from incubateur.programmes.services.results import application_decide, results_publish
+from incubateur.programmes.services.results import (
+    WITHOUT_REVIEW,
+    application_decide,
+    not_closed_message,
+    results_publish,
+)
 from incubateur.programmes.services.reviews import review_save, review_withdraw
 
 __all__ = [
     "FROZEN_FIELDS",
     "NotAllowed",
+    "WITHOUT_REVIEW",
     "StaleApplication",
     "application_create",
     "application_decide",
@@ -31,6 +37,7 @@ __all__ = [
     "call_save",
     "closed_message",
     "eligibility_mark",
+    "not_closed_message",
     "results_publish",
     "review_save",
     "review_withdraw",

@@ -10,18 +10,42 @@ from incubateur.core import journal, notifications
 from incubateur.core.errors import NotAllowed
 from incubateur.core.models import Visibility
 from incubateur.programmes import perms, rules
-from incubateur.programmes.models import DECIDABLE, GRANTED, Application, ApplicationStatus, Call
+from incubateur.programmes.models import DECIDABLE, GRANTED, Application, ApplicationStatus, Call, Review
 from incubateur.programmes.services._links import link
+
+
+def not_closed_message(call: Call, action: str) -> str:
+    """Why `action` (« décider d'une candidature », « publier les résultats ») waits for the call to close."""
+    if call.closes_at is None:
+        return f"Impossible de {action} : l'appel « {call.title} » n'a pas de date de clôture. Fixez-la d'abord."
+    local = timezone.localtime(call.closes_at)
+    return (
+        f"Impossible de {action} avant la clôture de l'appel « {call.title} », le {local:%d/%m/%Y à %H:%M} : "
+        "des candidatures peuvent encore être déposées."
+    )
+
+
+WITHOUT_REVIEW = (
+    "Aucune évaluation n'est remise pour cette candidature : cochez « Je confirme décider sans évaluation » pour "
+    "décider quand même."
+)
 
 
 @transaction.atomic
 def application_decide(
-    *, application: Application, actor, decision: str, amount: int | None = None, reasons: str = ""
+    *,
+    application: Application,
+    actor,
+    decision: str,
+    amount: int | None = None,
+    reasons: str = "",
+    confirm_without_review: bool = False,
 ) -> Application:
     """Laureate (with an amount, possibly 0: accompaniment only) or not selected (with the reasons the applicant
-    will read). The amount respects the cap, the co-financing share of the stated budget, and the envelope:
-    the call's row is locked while granted amounts are summed, so two decisions racing for the last euros
-    cannot both win."""
+    will read), once the call is closed (never while others may still apply). Without any submitted review, only
+    with `confirm_without_review`. The amount respects the cap, the co-financing share of the stated budget, and
+    the envelope: the call's row is locked while granted amounts are summed, so two decisions racing for the last
+    euros cannot both win."""
     if not perms.can_decide(actor, application):
         raise NotAllowed("Vous ne pouvez pas décider de cette candidature.")
     if decision not in (ApplicationStatus.LAUREATE, ApplicationStatus.NOT_SELECTED):
@@ -32,8 +56,13 @@ def application_decide(
     application = Application.objects.select_for_update().get(pk=application.pk)
     if call.results_published:
         raise ValidationError({"decision": ["Les résultats de l'appel sont publiés : la décision ne change plus."]})
+    if not call.is_closed():
+        raise ValidationError({"__all__": [not_closed_message(call, "décider d'une candidature")]})
     if application.status not in DECIDABLE:
         raise ValidationError({"decision": ["Cette candidature n'est pas en instruction ni en comité."]})
+    reviewed = Review.objects.filter(application=application, submitted_at__isnull=False, withdrawn=False).exists()
+    if not reviewed and not confirm_without_review:
+        raise ValidationError({"confirm_without_review": [WITHOUT_REVIEW]})
     if decision == ApplicationStatus.LAUREATE:
         amount = int(amount or 0)
         if amount < 0:
@@ -74,20 +103,22 @@ def application_decide(
         ),
         visibility=Visibility.INTERNAL,
         obj=application,
-        data={"decision": decision, "amount": amount},
+        data={"decision": decision, "amount": amount, "without_review": not reviewed},
     )
     return application
 
 
 @transaction.atomic
 def results_publish(*, call: Call, actor) -> Call:
-    """Publish a call's results: public journal rows (each laureate with its amount, and the total), the public
-    results page; each applicant is told privately (the reasons for those not selected)."""
+    """Publish a call's results, once it is closed: public journal rows (each laureate with its amount, and the
+    total), the public results page; each applicant is told privately (the reasons for those not selected)."""
     if not perms.can_manage_calls(actor):
         raise NotAllowed("Seule l'équipe de l'Incubateur publie les résultats.")
     call = Call.objects.select_for_update().get(pk=call.pk)
     if call.results_published:
         raise ValidationError({"__all__": ["Les résultats de cet appel sont déjà publiés."]})
+    if not call.is_closed():
+        raise ValidationError({"__all__": [not_closed_message(call, "publier les résultats")]})
     pending = Application.objects.filter(call=call, status__in=DECIDABLE).count()
     if pending:
         raise ValidationError({"__all__": [f"{pending} candidature(s) attendent encore une décision."]})

@@ -49,7 +49,7 @@ def _now_hm() -> str:
 @login_not_required
 @require_safe
 def index(request):
-    return render(request, "programmes/index.html", {"programmes": selectors.programmes_index()})
+    return render(request, "programmes/index.html", {"index": selectors.programmes_index()})
 
 
 @login_not_required
@@ -82,7 +82,7 @@ def results(request, pk: int):
         {
             "call": call,
             "page": selectors.results_page(call),
-            "preview": not (call.results_published or call.historical),
+            "preview": not call.results_published,
         },
     )
 

@@ -234,6 +234,7 @@ def results_publish(request, pk: int):
             )
             return redirect("programmes:staff_call", pk=call.pk)
     summary = selectors.call_summary(call)
+    not_closed = "" if call.is_closed() else services.not_closed_message(call, "publier les résultats")
     laureates = list(
         Application.objects.filter(call=call, status__in=GRANTED)
         .select_related("product", "applicant")
@@ -255,6 +256,7 @@ def results_publish(request, pk: int):
             "total": euros(sum(a.amount_granted or 0 for a in laureates)),
             "without_email": sum(1 for a in laureates + not_selected if a.applicant is None),
             "errors": errors,
+            "not_closed": not_closed,
             "results_url": reverse("programmes:results", args=[call.pk]),
         },
     )
@@ -313,9 +315,13 @@ def _application_page(request, application: Application, *, status=200, **forms)
         review_form = ReviewForm(initial=initial, criteria=criteria)
 
     decidable = application.status in DECIDABLE and not call.results_published
+    # A decision waits for the call to close: the page says so instead of offering the form.
+    not_closed = "" if call.is_closed() else services.not_closed_message(call, "décider d'une candidature")
     decision_form = forms.get("decision_form")
-    if decision_form is None and can_decide and decidable:
-        decision_form = DecisionForm(initial={"amount": application.amount_requested})
+    if decision_form is None and can_decide and decidable and not not_closed:
+        decision_form = DecisionForm(
+            initial={"amount": application.amount_requested}, reviewed=any(r.is_submitted for r in reviews)
+        )
     status_form = forms.get("status_form")
     if status_form is None and application.next_statuses():
         status_form = StatusForm(application=application)
@@ -347,6 +353,7 @@ def _application_page(request, application: Application, *, status=200, **forms)
             "crumb_label": f"Candidature n°{application.pk}",
             "can_decide": can_decide,
             "decidable": decidable,
+            "decision_not_closed": not_closed,
             "decision_form": decision_form,
             "granted_so_far": euros(selectors.granted_in_call(call)),
             "amounts": {
@@ -482,7 +489,8 @@ def decide(request, pk: int):
     if not perms.can_decide(request.user, application):
         messages.error(request, "Vous ne pouvez pas décider de cette candidature : conflit d'intérêts.")
         return _back(application, "decision")
-    form = DecisionForm(request.POST)
+    reviewed = Review.objects.filter(application=application, submitted_at__isnull=False, withdrawn=False).exists()
+    form = DecisionForm(request.POST, reviewed=reviewed)
     if form.is_valid():
         data = form.cleaned_data
         saved = run_service(
@@ -493,6 +501,7 @@ def decide(request, pk: int):
                 decision=data["decision"],
                 amount=data["amount"] if data["decision"] == ApplicationStatus.LAUREATE else None,
                 reasons=data["reasons"],
+                confirm_without_review=data.get("confirm_without_review", False),
             ),
         )
         if saved is not None:
