@@ -46,19 +46,25 @@ ROWS: list[Row] = [
     Row("public:legal", everyone(200)),
     Row("public:privacy", everyone(200)),
     Row("public:sitemap", everyone(200)),
+    Row("public:my_space", logged_in(200)),
     Row("healthz", everyone(200)),
     # accounts
     Row("accounts:login", {ANON: 200, MEMBER: 302, STAFF: 302, ADMIN: 302}),
     Row("accounts:login_sent", everyone(200)),
     Row("accounts:login_confirm", everyone(410), url=lambda world: f"/connexion/lien/{'x' * 43}/"),
     Row("accounts:logout", logged_in(302), method="post"),
-    Row("accounts:account", logged_in(200)),
+    Row("accounts:account", logged_in(301)),  # « Mon compte » became « Mon espace » (public:my_space)
     # core (staff pages)
     Row("core:journal", staff_only(200)),
     Row("core:notifications", staff_only(200)),
     # organisation
     Row("organisation:who_does_what", everyone(200)),
     Row("organisation:manage", staff_only(200)),
+    Row(
+        "organisation:person",
+        everyone(200),
+        url=lambda world: f"/qui-fait-quoi/{world['position'].person.username}/",
+    ),
     Row(
         "organisation:portfolio_edit",
         staff_only(200),

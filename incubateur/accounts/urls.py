@@ -9,5 +9,5 @@ urlpatterns = [
     path("connexion/envoye/", views.login_sent, name="login_sent"),
     path("connexion/lien/<str:secret>/", views.login_confirm, name="login_confirm"),
     path("deconnexion/", views.logout_view, name="logout"),
-    path("mon-compte/", views.account, name="account"),
+    path("mon-compte/", views.account, name="account"),  # redirects to « Mon espace » (/mon-espace/)
 ]

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_not_required
@@ -28,7 +29,7 @@ def _safe_next(request) -> str:
 @require_http_methods(["GET", "POST"])
 def login_view(request):
     if request.user.is_authenticated:
-        return redirect(_safe_next(request) or "accounts:account")
+        return redirect(_safe_next(request) or settings.LOGIN_REDIRECT_URL)
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.login_link_request(email=form.cleaned_data["email"], ip=client_ip(request))
@@ -57,7 +58,7 @@ def login_confirm(request, secret: str):
             target = request.session.pop("login_next", "")
             if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
                 target = ""
-            return redirect(target or "accounts:account")
+            return redirect(target or settings.LOGIN_REDIRECT_URL)
     token = services.login_token_peek(secret=secret)
     response = render(
         request,
@@ -79,6 +80,8 @@ def logout_view(request):
     return redirect("public:home")
 
 
-@never_cache
+@require_http_methods(["GET", "HEAD"])
 def account(request):
-    return render(request, "accounts/account.html", {"account": request.user})
+    """« Mon compte » became « Mon espace » (the public app's `my_space`, which reads every app): the old address
+    keeps working."""
+    return redirect("public:my_space", permanent=True)

@@ -4,11 +4,21 @@
 theme / this product": the guichet routes with it, the public page and the API answer with it.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
 
 from incubateur.core.ministries import MINISTRIES
 from incubateur.core.text import fold
-from incubateur.organisation.models import Commitment, ContactChannel, Department, Pole, Portfolio, Reason
+from incubateur.organisation.models import (
+    Commitment,
+    ContactChannel,
+    Department,
+    Pole,
+    Portfolio,
+    Position,
+    Reason,
+)
 from incubateur.registry.models import Member
 
 
@@ -20,35 +30,17 @@ class Directory:
     contacts: list[ContactChannel]
     reasons: list[Reason]
     commitments: list[Commitment]
-    # People who have a page in the registry (/membres/<username>/): the directory links their name to it.
-    member_usernames: frozenset[str] = field(default_factory=frozenset)
 
 
 def directory() -> Directory:
-    poles = list(Pole.objects.with_current_positions())
-    portfolios = list(Portfolio.objects.select_related("manager"))
     return Directory(
         department=Department.objects.select_related("fallback_pole", "operations_lead").first(),
-        poles=poles,
-        portfolios=portfolios,
+        poles=list(Pole.objects.with_current_positions()),
+        portfolios=list(Portfolio.objects.select_related("manager")),
         contacts=list(ContactChannel.objects.select_related("pole")),
         reasons=list(Reason.objects.all()),
         commitments=list(Commitment.objects.all()),
-        member_usernames=_registry_members(poles, portfolios),
     )
-
-
-def _registry_members(poles: list[Pole], portfolios: list[Portfolio]) -> frozenset[str]:
-    """The usernames of the directory's people that have a member page in the registry (one query).
-
-    The organisation reads the registry one way only, through its QuerySet (ARCHITECTURE.md).
-    """
-    people = [position.person for pole in poles for position in pole.current_positions]
-    people += [portfolio.manager for portfolio in portfolios if portfolio.manager is not None]
-    usernames = {person.username for person in people if person.username}
-    if not usernames:
-        return frozenset()
-    return frozenset(Member.objects.filter(username__in=usernames).values_list("username", flat=True))
 
 
 def department_contact_email() -> str:
@@ -141,3 +133,85 @@ def search(query: str, *, limit: int = 50) -> list[SearchHit]:
                     )
                 )
     return hits[:limit]
+
+
+# --- A person's page, and "Votre interlocuteur à l'Incubateur" ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PersonPage:
+    person: object  # the account
+    positions: list[Position]  # current ones, in the directory's order
+    portfolios: list[Portfolio]  # the ministerial portfolios they hold
+    channels: list[ContactChannel]  # their poles' own contact channels
+    has_member_page: bool  # a fiche in the registry (/membres/<username>/)
+
+
+def person_page(username: str) -> PersonPage | None:
+    """Everyone of *Qui fait quoi* (a current position, or a portfolio held) has a page; nobody else does.
+    Four queries, or two for an identifier that names nobody of the organisation."""
+    positions = list(
+        Position.objects.current()
+        .filter(person__username=username)
+        .select_related("person", "pole", "portfolio")
+        .order_by("pole__order", "-is_lead", "order", "pk")
+    )
+    portfolios = list(Portfolio.objects.filter(manager__username=username).select_related("manager"))
+    if not positions and not portfolios:
+        return None
+    person = positions[0].person if positions else portfolios[0].manager
+    pole_ids = list(dict.fromkeys(position.pole_id for position in positions))
+    return PersonPage(
+        person=person,
+        positions=positions,
+        portfolios=portfolios,
+        channels=list(ContactChannel.objects.filter(pole__in=pole_ids)) if pole_ids else [],
+        has_member_page=Member.objects.filter(username=username).exists(),
+    )
+
+
+@dataclass(frozen=True)
+class Named:
+    """Someone named on a page: their name and where it links (their page here, else their registry fiche)."""
+
+    name: str
+    username: str = ""
+    in_organisation: bool = False  # has a page of *Qui fait quoi* (organisation:person)
+    has_member_page: bool = False  # has a fiche in the registry (registry:member_detail)
+
+
+@dataclass(frozen=True)
+class Interlocutor:
+    contact: Contact  # the portfolio manager (or the fallback pole's lead), with the explanation
+    contact_dinum: Named | None  # the product's `contact_dinum`, when set and not the same person
+
+
+def _named(username: str) -> Named:
+    """`contact_dinum` is a beta.gouv.fr member id: an account of the platform, else a registry fiche, else the id
+    itself (one or two queries)."""
+    user = get_user_model().objects.filter(username=username, is_active=True).first()
+    member = Member.objects.filter(username=username).only("username", "fullname").first()
+    if user is not None:
+        return Named(
+            name=user.display_name,
+            username=username,
+            in_organisation=user.is_incubator_staff,
+            has_member_page=member is not None,
+        )
+    if member is not None:
+        return Named(name=member.fullname or username, username=username, has_member_page=True)
+    return Named(name=username)
+
+
+def interlocutor(*, ministries=(), themes=(), contact_dinum: str = "") -> Interlocutor | None:
+    """« Votre interlocuteur à l'Incubateur » for a product or an incubator: who `contact_for` names for its
+    perimeter (the guichet routes a product's requests with the same answer), and the product's `contact_dinum`.
+    None before the organisation is loaded. One query then, two or three (four with a `contact_dinum` who is not
+    the portfolio manager) once it is: the same whatever the size of the registry."""
+    if not Department.objects.exists():
+        return None
+    contact = contact_for(ministries=ministries, themes=themes)
+    dinum = None
+    if contact_dinum and (contact.person is None or contact.person.username != contact_dinum):
+        dinum = _named(contact_dinum)
+    return Interlocutor(contact=contact, contact_dinum=dinum)

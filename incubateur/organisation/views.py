@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_http_methods, require_safe
@@ -24,11 +25,10 @@ def _cached_fragments() -> tuple[str, ...]:
             render_to_string(f"organisation/_directory_{part}.html", context) for part in ("intro", "search", "body")
         )
 
-    # Names link to member pages of the registry: its stamp is part of the key too.
-    return cached_html(cache.key(f"fragments:who_does_what:{registry_cache.version()}"), render)
+    return cached_html(cache.key("fragments:who_does_what"), render)
 
 
-@public_page(cache.stamp, registry_cache.stamp)
+@public_page(cache.stamp)
 @login_not_required
 @require_safe
 def who_does_what(request):
@@ -59,6 +59,17 @@ def who_does_what(request):
             "ministry_label": MINISTRIES.get(ministry, ""),
         },
     )
+
+
+@public_page(cache.stamp, registry_cache.stamp)
+@login_not_required
+@require_safe
+def person(request, username: str):
+    """A person of *Qui fait quoi*: their roles, poles and portfolios, how to reach them, the way to the guichet."""
+    page = selectors.person_page(username)
+    if page is None:
+        raise Http404
+    return render(request, "organisation/person.html", {"page": page, "person": page.person})
 
 
 @staff_required

@@ -2,7 +2,9 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import SESSION_KEY
+from django.shortcuts import resolve_url
 from django.utils import timezone
 from freezegun import freeze_time
 
@@ -11,6 +13,8 @@ from incubateur.core.models import JournalEntry, Notification
 from tests.factories import UserFactory
 from tests.utils import run_tasks
 
+# Where a login lands: « Mon espace » (through /mon-compte/, its old address, until the setting names it).
+HOME = resolve_url(settings.LOGIN_REDIRECT_URL)
 LINK = re.compile(r"http://testserver(/connexion/lien/[^/\s]+/)")
 
 
@@ -63,9 +67,9 @@ def test_full_login_journey_with_a_single_use_link(client, pierre, smtp_server):
 
     response = client.post(path)
     assert response.status_code == 302
-    assert response["Location"] == "/mon-compte/"
+    assert response["Location"] == HOME
     assert client.session[SESSION_KEY] == str(pierre.pk)
-    account = client.get("/mon-compte/").content.decode()
+    account = client.get(HOME, follow=True).content.decode()
     assert "pierre.boussole@beta.gouv.fr" in account
     assert "Membre de la communauté" in account
 
@@ -134,7 +138,7 @@ def test_the_link_works_until_its_15th_minute_on_a_frozen_clock(client, pierre, 
     request_link(client, pierre.email)  # a new link, used in time, logs in once
     run_tasks()
     fresh = link_from(smtp_server.messages[1])
-    assert client.post(fresh)["Location"] == "/mon-compte/"
+    assert client.post(fresh)["Location"] == HOME
     client.logout()
     assert client.post(fresh).status_code == 410
 
@@ -185,7 +189,7 @@ def test_login_returns_to_the_page_asked_for(client, pierre, smtp_server):
 def test_login_ignores_a_next_to_another_site(client, pierre, smtp_server):
     client.post("/connexion/", {"email": pierre.email, "next": "https://evil.example.org/"})
     run_tasks()
-    assert client.post(link_from(smtp_server.messages[0]))["Location"] == "/mon-compte/"
+    assert client.post(link_from(smtp_server.messages[0]))["Location"] == HOME
 
 
 def test_logout_needs_a_post(client, pierre):
@@ -196,7 +200,7 @@ def test_logout_needs_a_post(client, pierre):
 
 def test_a_logged_in_user_visiting_the_login_page_goes_to_their_account(client, pierre):
     client.force_login(pierre)
-    assert client.get("/connexion/")["Location"] == "/mon-compte/"
+    assert client.get("/connexion/")["Location"] == HOME
 
 
 def test_sessions_expire(settings):
@@ -209,3 +213,11 @@ def test_createsuperuser_makes_an_administrator():
     assert admin.role.name == "ADMIN"
     assert admin.check_password("x" * 20)
     assert not User.objects.create_user(email="membre@beta.gouv.fr").has_usable_password()
+
+
+def test_the_old_account_address_leads_to_my_space(client):
+    client.force_login(UserFactory())
+    response = client.get("/mon-compte/")
+    assert response.status_code == 301
+    assert response["Location"] == "/mon-espace/"
+    assert client.get("/mon-compte/", follow=True).redirect_chain[-1] == ("/mon-espace/", 301)

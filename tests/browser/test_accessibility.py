@@ -80,9 +80,9 @@ def test_login_confirmation_with_a_valid_link(page, csp_violations):
 def test_account_page(page, csp_violations, live_server):
     user = UserFactory()
     log_in(page, user, live_server.url)
-    response = page.goto("/mon-compte/")
+    response = page.goto("/mon-espace/")
     assert response.status == 200
-    expect(page.get_by_role("heading", level=1)).to_have_text("Mon compte")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mon espace")
     expect(page.get_by_text(user.email)).to_be_visible()
     check_page(page, csp_violations)
 

@@ -44,8 +44,8 @@ def test_login_by_link_then_logout(page, csp_violations, live_server, smtp_serve
     expect(page.get_by_text(user.email)).to_be_visible()
     page.get_by_role("button", name="Me connecter").click()
 
-    expect(page).to_have_url(f"{live_server.url}/mon-compte/")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Mon compte")
+    expect(page).to_have_url(f"{live_server.url}/mon-espace/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mon espace")
     expect(page.get_by_role("status")).to_have_text("Vous êtes connecté.")
     expect(page.locator("main").get_by_text(user.email, exact=True)).to_be_visible()
     check_page(page, csp_violations)
@@ -59,8 +59,8 @@ def test_login_by_link_then_logout(page, csp_violations, live_server, smtp_serve
     response = page.goto(link)
     assert response.status == 410
     expect(page.get_by_role("heading", level=1)).to_have_text("Ce lien n'est plus valable")
-    page.goto("/mon-compte/")
-    expect(page).to_have_url(re.compile(r"/connexion/\?next=/mon-compte/$"))
+    page.goto("/mon-espace/")
+    expect(page).to_have_url(re.compile(r"/connexion/\?next=/mon-espace/$"))
 
 
 def test_first_tab_reaches_the_skip_link_to_the_content(page, csp_violations):

@@ -56,7 +56,7 @@ def test_logged_in_users_and_flash_messages_bypass_it(client):
     user = UserFactory()
     client.force_login(user)
     page = client.get("/").content.decode()
-    assert "Mon compte" in page and "Se connecter" not in page
+    assert "Mon espace" in page and "Se connecter" not in page
     client.post("/deconnexion/")  # leaves a flash message for the next page, in a cookie
     page = client.get("/").content.decode()
     assert "Vous êtes déconnecté." in page

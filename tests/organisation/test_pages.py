@@ -106,8 +106,11 @@ def test_the_page_shows_the_whole_organisation(client, organisation):
     assert 'href="mailto:animation@beta.gouv.fr"' in html
     assert 'href="https://beta.gouv.fr/recrutement"' in html
     assert 'href="https://mattermost.incubateur.net/betagouv/channels/incubateur-animation"' in html
-    # No space between a name and the comma that follows it.
-    assert '<span class="fr-text--bold">Odilon Bastide</span>, Expert accélération</li>' in html
+    # Every name links to the person's page; no space between a name and the comma that follows it.
+    assert (
+        '<a href="/qui-fait-quoi/odilon.bastide/"><span class="fr-text--bold">Odilon Bastide</span></a>, '
+        "Expert accélération</li>" in html
+    )
     # Links in a pole's note are clickable.
     assert 'href="https://eig.numerique.gouv.fr/participer/candidats/"' in html
 
