@@ -89,6 +89,9 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "incubateur.core.context_processors.platform",
             ],
+            # French as it is written, in every template without a {% load %}: |date_fr (« 1er mai 2026 »),
+            # |datetime_fr, |month_fr, |de (« d’Antoine »), |pluriel and {% nombre %} (« 0 lauréat »).
+            "builtins": ["incubateur.ui.templatetags.french"],
         },
     },
 ]
@@ -141,7 +144,9 @@ CACHES = {
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "accounts:account"
+LOGIN_REDIRECT_URL = "public:my_space"
+# The "données de démonstration" notice (incubateur.synthetic.demo): on in `make run`'s settings only.
+DEMO_DATA_NOTICE = False
 LOGOUT_REDIRECT_URL = "public:home"
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(12 * 3600)))
 SESSION_COOKIE_HTTPONLY = True

@@ -56,7 +56,7 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["is_incubator_staff", "is_staff", "is_superuser", "is_active"]
     search_fields = ["email", "username", "first_name", "last_name"]
     fieldsets = [
-        (None, {"fields": ["email", "username", "password"]}),
+        (None, {"fields": ["email", "username"]}),
         ("Identité", {"fields": ["first_name", "last_name"]}),
         ("Rôles", {"fields": ["is_active", "is_incubator_staff", "is_staff", "is_superuser", "groups"]}),
         ("Dates", {"fields": ["last_login", "date_joined"]}),
@@ -64,6 +64,10 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "username", "first_name", "last_name"]})]
     filter_horizontal = ["groups"]
     readonly_fields = ["last_login", "date_joined"]
+
+    def get_urls(self):
+        """No password page: people log in by e-mail link, and accounts have no usable password."""
+        return [url for url in super().get_urls() if not str(url.pattern).endswith("password/")]
 
 
 @admin.register(LoginToken)

@@ -1,7 +1,10 @@
 from django.contrib import admin, messages
+from django_tasks_db.admin import DBTaskResultAdmin
+from django_tasks_db.models import DBTaskResult
 
 from incubateur.core import services
 from incubateur.core.models import JournalEntry, Notification, WorkerHeartbeat
+from incubateur.core.text import plural, quantity
 
 
 @admin.register(JournalEntry)
@@ -47,10 +50,53 @@ class NotificationAdmin(admin.ModelAdmin):
     def retry(self, request, queryset):
         for notification in queryset:
             services.notification_retry(notification=notification, by=request.user)
-        messages.success(request, f"{queryset.count()} notification(s) remise(s) en file d'envoi.")
+        count = queryset.count()
+        messages.success(request, f"{quantity(count, 'notification')} {plural(count, 'remise')} en file d'envoi.")
 
 
 @admin.register(WorkerHeartbeat)
 class WorkerHeartbeatAdmin(admin.ModelAdmin):
     list_display = ["worker_id", "beat_at"]
     readonly_fields = ["worker_id", "beat_at"]
+
+
+# --- The task queue (django-tasks-db), in French ---------------------------------------------------------------------
+# The package's labels are translated by this app's catalogue (locale/fr/LC_MESSAGES/django.po); what its admin
+# writes in plain English (the id column, the task's name, two computed fields) is said again here. Importing its
+# admin first registers it, so that it can be replaced; Django's autodiscovery then finds the module already loaded.
+
+
+admin.site.unregister(DBTaskResult)
+
+
+@admin.register(DBTaskResult)
+class TaskResultAdmin(DBTaskResultAdmin):
+    list_display = (
+        "identifier",
+        "task",
+        "status",
+        "enqueued_at",
+        "started_at",
+        "finished_at",
+        "priority",
+        "queue_name",
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["identifier" if name == "id" else name for name in super().get_readonly_fields(request, obj)]
+
+    @admin.display(description="identifiant", ordering="id")
+    def identifier(self, obj):
+        return obj.id
+
+    @admin.display(description="tâche")
+    def task(self, obj):
+        return obj.task_name
+
+    @admin.display(description="trace de l’erreur")
+    def formatted_traceback(self, obj):
+        return super().formatted_traceback(obj)
+
+    @admin.display(description="à lancer après le")
+    def display_run_after(self, obj):
+        return super().display_run_after(obj)

@@ -13,8 +13,31 @@ from django.utils import timezone
 
 from incubateur.core.ministries import MINISTRY_CHOICES
 from incubateur.core.roles import is_member, is_staff
+from incubateur.core.text import datetime_fr, number_fr
 from incubateur.guichet.kinds import Kind, Topic
 from incubateur.registry.models import Product
+
+# A message (a request's text, a reply or an internal note, an offer of help, a refusal's reason) is at most this many
+# characters: more than any real message needs, few enough for an e-mail and a page to stay readable. The forms say it
+# beside the field and refuse more; the services refuse it too, so the API answers a 400 on the field.
+MESSAGE_MAX = 10_000
+MESSAGE_MAX_HELP = f"{number_fr(MESSAGE_MAX)} caractères au plus"
+
+
+def message_length(text: str) -> int:
+    """Characters as typed: a line break counts once, whether the browser sent it as CR LF or LF."""
+    return len((text or "").replace("\r\n", "\n"))
+
+
+def message_too_long(text: str) -> str | None:
+    """The sentence refusing `text` when it is over `MESSAGE_MAX`, else None."""
+    length = message_length(text)
+    if length <= MESSAGE_MAX:
+        return None
+    return (
+        f"Ce message fait {number_fr(length)} caractères : {number_fr(MESSAGE_MAX)} au plus. Raccourcissez-le, "
+        "ou mettez le détail dans un document partagé et donnez-en le lien."
+    )
 
 
 class Status(models.TextChoices):
@@ -255,8 +278,8 @@ class Ticket(models.Model):
     reminder_sent_at = models.DateTimeField("rappel envoyé le", null=True, blank=True)
     escalated_at = models.DateTimeField("retard signalé le", null=True, blank=True)
     # Optimistic locking: every change of status or assignment checks and bumps it.
-    version = models.PositiveIntegerField(default=1)
-    idempotency_key = models.CharField(max_length=100, null=True, blank=True)
+    version = models.PositiveIntegerField("version", default=1)
+    idempotency_key = models.CharField("clé d'idempotence", max_length=100, null=True, blank=True)
 
     objects = TicketQuerySet.as_manager()
 
@@ -313,12 +336,17 @@ class Participant(models.Model):
     """Who may read a confidential request besides its requester: the chosen recipient, and the people they
     add (the requester is told who)."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="participants")
+    ticket = models.ForeignKey(Ticket, verbose_name="demande", on_delete=models.CASCADE, related_name="participants")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="personne", on_delete=models.PROTECT)
     added_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="accès donné par",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
-    added_at = models.DateTimeField(default=timezone.now)
+    added_at = models.DateTimeField("accès donné le", default=timezone.now)
 
     class Meta:
         verbose_name = "personne ayant accès"
@@ -333,9 +361,11 @@ class Participant(models.Model):
 class Read(models.Model):
     """A read of a confidential request by someone other than its requester ("qui a consulté ma demande")."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="reads")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
+    ticket = models.ForeignKey(Ticket, verbose_name="demande", on_delete=models.CASCADE, related_name="reads")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="personne", on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField("consultée le", default=timezone.now)
 
     class Meta:
         verbose_name = "consultation"
@@ -343,7 +373,7 @@ class Read(models.Model):
         ordering = ["-at", "-pk"]
 
     def __str__(self):
-        return f"{self.user} — {self.ticket} — {self.at:%d/%m/%Y %H:%M}"
+        return f"{self.user} — {self.ticket} — {datetime_fr(self.at)}"
 
 
 class MessageQuerySet(models.QuerySet):
@@ -354,7 +384,7 @@ class MessageQuerySet(models.QuerySet):
 
 
 class Message(models.Model):
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    ticket = models.ForeignKey(Ticket, verbose_name="demande", on_delete=models.CASCADE, related_name="messages")
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="auteur", null=True, on_delete=models.PROTECT, related_name="+"
     )

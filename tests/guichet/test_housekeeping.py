@@ -68,7 +68,7 @@ def test_the_assignee_is_reminded_before_the_first_answer_is_due_once(cast, cloc
     [mail] = [m for m in mailoutbox if "Rappel" in m.subject]
     assert mail.to == [cast.assignee.email]
     assert mail.subject == f"[Guichet] Rappel : première réponse attendue pour la demande {ticket.reference}"
-    assert "Réponse attendue avant le 08/12/2026 à 10:00." in mail.body
+    assert "Réponse attendue avant le 8 décembre 2026 à 10:00." in mail.body
     assert f"/guichet/demandes/{ticket.pk}/" in mail.body
 
 
@@ -133,7 +133,7 @@ def test_the_pole_lead_hears_of_an_overdue_request_once(cast, clock, mailoutbox)
     run_tasks()
     [mail] = [m for m in mailoutbox if m.subject.startswith("[Guichet] Demande")]
     assert mail.subject == f"[Guichet] Demande {ticket.reference} sans réponse dans le délai"
-    assert "attribuée à Antoine Rivage, attendait une première réponse avant le 08/12/2026 à 10:00" in mail.body
+    assert "attribuée à Antoine Rivage, attendait une première réponse avant le 8 décembre 2026 à 10:00" in mail.body
 
 
 def test_a_pole_without_lead_or_led_by_the_assignee_escalates_to_the_direction(cast, clock):

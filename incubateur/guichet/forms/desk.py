@@ -11,7 +11,7 @@ from django.db.models import Q
 
 from incubateur.accounts.models import normalize_email
 from incubateur.core.ministries import MINISTRY_CHOICES
-from incubateur.guichet.forms.fields import PersonChoiceField, staff_people
+from incubateur.guichet.forms.fields import MessageField, PersonChoiceField, staff_people
 from incubateur.guichet.kinds import CONFIDENTIAL_KINDS, KIND_INFO, Kind, Topic
 from incubateur.guichet.models import Channel, Status
 from incubateur.guichet.selectors.desk import product_by_ghid
@@ -82,10 +82,9 @@ class OnBehalfForm(BaseForm):
     subject = forms.CharField(
         label="Objet", max_length=200, error_messages={"required": "Donnez un objet à la demande."}
     )
-    body = forms.CharField(
+    body = MessageField(
         label="Message",
         help_text="Ce que la personne demande, avec ses mots autant que possible",
-        widget=forms.Textarea(attrs={"rows": 8}),
         error_messages={"required": "Écrivez le message de la demande."},
     )
     product = forms.SlugField(

@@ -1,9 +1,26 @@
-"""Fields shared by the guichet's forms: a choice among the Incubator's staff."""
+"""Fields shared by the guichet's forms: a choice among the Incubator's staff, a message of capped length."""
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 
+from incubateur.guichet.models import MESSAGE_MAX_HELP, message_too_long
 from incubateur.guichet.selectors.requester import StaffChoice
+
+
+class MessageField(forms.CharField):
+    """A message typed in a textarea, at most `models.MESSAGE_MAX` characters (a line break counts once): the limit
+    is said in the help text and a longer message is refused beside the field, before the service refuses it too.
+    No `maxlength` attribute: the browser would cut a pasted text without a word."""
+
+    def __init__(self, *, help_text: str = "", rows: int = 8, **kwargs):
+        help_text = f"{help_text} ({MESSAGE_MAX_HELP})" if help_text else MESSAGE_MAX_HELP.capitalize()
+        super().__init__(help_text=help_text, widget=forms.Textarea(attrs={"rows": rows}), **kwargs)
+
+    def validate(self, value):
+        super().validate(value)
+        if too_long := message_too_long(value):
+            raise ValidationError(too_long, code="max_length")
 
 
 class StaffChoiceField(forms.ChoiceField):

@@ -3,6 +3,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
+from incubateur.guichet.forms.fields import MessageField
 from incubateur.guichet.models import OfferStatus
 from incubateur.guichet.selectors.desk import product_by_ghid
 from incubateur.ui.forms import BaseForm
@@ -31,10 +32,9 @@ class OfferForm(BaseForm):
         max_length=200,
         error_messages={"required": "Indiquez le sujet de l'aide proposée."},
     )
-    message = forms.CharField(
+    message = MessageField(
         label="Message à l'équipe",
-        help_text="L'équipe le lit avant d'accepter ou de refuser. Rien ne se passe sans son accord.",
-        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="L'équipe le lit avant d'accepter ou de refuser. Rien ne se passe sans son accord",
         error_messages={"required": "Écrivez votre message à l'équipe."},
     )
 

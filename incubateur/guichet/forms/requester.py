@@ -7,7 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from incubateur.core.ministries import MINISTRY_CHOICES
-from incubateur.guichet.forms.fields import StaffChoiceField
+from incubateur.guichet.forms.fields import MessageField, StaffChoiceField
 from incubateur.guichet.kinds import Kind, Topic, info
 from incubateur.guichet.models import Status, Ticket
 from incubateur.guichet.selectors.requester import StaffChoice, current_staff, poles
@@ -33,9 +33,8 @@ class TicketForm(BaseForm):
         help_text="Une phrase qui résume votre demande",
         error_messages={"required": "Donnez un objet à votre demande."},
     )
-    body = forms.CharField(
+    body = MessageField(
         label="Votre message",
-        widget=forms.Textarea(attrs={"rows": 8}),
         help_text="Le contexte, ce que vous avez déjà essayé, ce que vous attendez de l'Incubateur",
         error_messages={"required": "Écrivez votre message."},
     )
@@ -65,25 +64,48 @@ class TicketForm(BaseForm):
     )
     idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=100)
 
-    def __init__(self, *args, kind: str, user, **kwargs):
+    def __init__(self, *args, kind: str, user, product_ghid: str = "", recipient_username: str = "", **kwargs):
+        """`product_ghid` and `recipient_username` come from the page's address (`?produit=`, `?destinataire=`: a
+        product's or a person's "Faire une demande"): they only pre-fill what this person may choose anyway, and
+        are ignored otherwise (see `prefilled_product`, `product_outside`, `prefilled_recipient`)."""
         self.kind = Kind(kind)
         self.kind_info = info(kind)
         initial = {"idempotency_key": str(uuid.uuid4()), **kwargs.pop("initial", {})}
         super().__init__(*args, initial=initial, **kwargs)
         if not self.kind_info.needs_topic:
             del self.fields["topic"]
-        products = Product.objects.with_active_member(user).order_by("name")
-        if self.kind_info.asks_product and products.exists():
+        # Evaluated once, in the query `.exists()` would cost: the pre-filled product is looked up in it.
+        mine = Product.objects.with_active_member(user).order_by("name")
+        products = list(mine)
+        self.prefilled_product = None  # the product of `?produit=`, offered by this form and selected
+        self.product_outside = None  # the product of `?produit=` when this person may not file on it
+        if self.kind_info.asks_product and products:
             field = self.fields["product"]
-            field.queryset = products
+            field.queryset = mine
             if self.kind == Kind.DOUTE_PRODUIT:
                 field.help_text = "Votre demande ira à la personne qui suit le portefeuille de ce produit"
         else:
             del self.fields["product"]
+        if product_ghid and self.kind_info.asks_product:
+            self.prefilled_product = next((product for product in products if product.ghid == product_ghid), None)
+            if self.prefilled_product is not None:
+                self.initial["product"] = self.prefilled_product.pk
+            elif _plausible(product_ghid):
+                self.product_outside = Product.objects.filter(ghid=product_ghid).only("ghid", "name").first()
         if not self.kind_info.asks_ministry:
             del self.fields["ministry"]
         recipient = self.fields["recipient"]
-        recipient.set_staff([choice for choice in current_staff() if choice.user.pk != user.pk])
+        staff = [choice for choice in current_staff() if choice.user.pk != user.pk]
+        recipient.set_staff(staff)
+        # The person of `?destinataire=`: one of the staff this form offers (never the requester), else nobody.
+        self.prefilled_recipient = next(
+            (choice.user for choice in staff if recipient_username and choice.user.username == recipient_username),
+            None,
+        )
+        if self.kind_info.confidential and self.prefilled_recipient is not None:
+            # Only where the recipient decides who reads the request: elsewhere routing does (the page says to
+            # whom), and a pre-filled recipient without « confidentielle » ticked would only be an error.
+            self.initial["recipient"] = str(self.prefilled_recipient.pk)
         if self.kind_info.confidential:
             del self.fields["confidential"]
             recipient.required = True
@@ -150,10 +172,15 @@ class TicketForm(BaseForm):
 # --- The request page ------------------------------------------------------------------------------------------
 
 
+def _plausible(identifier: str) -> bool:
+    """Worth a look-up: an identifier of the registry's length, without a NUL (PostgreSQL refuses it)."""
+    return len(identifier) <= 200 and "\x00" not in identifier
+
+
 class ReplyForm(BaseForm):
-    body = forms.CharField(
+    body = MessageField(
         label="Votre message",
-        widget=forms.Textarea(attrs={"rows": 6}),
+        rows=6,
         error_messages={"required": "Écrivez votre message."},
     )
     internal = forms.BooleanField(

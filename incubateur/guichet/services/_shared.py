@@ -7,6 +7,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from incubateur.core.models import Visibility
+from incubateur.core.text import datetime_fr
 from incubateur.guichet import workdays
 from incubateur.guichet.models import Ticket
 from incubateur.registry.models import Member
@@ -21,8 +22,8 @@ def visibility(ticket: Ticket) -> Visibility:
 
 
 def local_time(moment: datetime.datetime) -> str:
-    local = moment.astimezone(workdays.PARIS)
-    return local.strftime("%d/%m/%Y à %H:%M")
+    """« 1er mai 2026 à 14:05 », Paris time: the site's one format for a moment (`core.text.datetime_fr`)."""
+    return datetime_fr(moment.astimezone(workdays.PARIS))
 
 
 def requester_emails(ticket: Ticket, *, exclude=None) -> list[str]:

@@ -11,6 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from incubateur.core import journal, notifications
+from incubateur.core.text import quantity
 from incubateur.guichet.models import Status, Ticket
 from incubateur.guichet.services._shared import local_time, requester_emails, ticket_link, visibility
 from incubateur.organisation.models import Department
@@ -90,7 +91,7 @@ def tick(*, now: datetime.datetime | None = None) -> TickReport:
                 actor=None,
                 action="guichet.ticket_autoclosed",
                 message=f"Demande {ticket.reference} close automatiquement "
-                f"{settings.GUICHET_AUTOCLOSE_DAYS} jours après sa résolution",
+                f"{quantity(settings.GUICHET_AUTOCLOSE_DAYS, 'jour')} après sa résolution",
                 visibility=visibility(ticket),
                 obj=ticket,
                 data={"from": Status.RESOLVED, "to": Status.CLOSED},
@@ -102,17 +103,18 @@ def tick(*, now: datetime.datetime | None = None) -> TickReport:
 
 def _announce_autoclose(ticket: Ticket) -> None:
     link = ticket_link(ticket)
+    days = quantity(settings.GUICHET_AUTOCLOSE_DAYS, "jour")
     if ticket.confidential:
         subject = "Votre demande confidentielle est close"
         body = (
-            f"Bonjour,\n\nVotre demande confidentielle, résolue il y a {settings.GUICHET_AUTOCLOSE_DAYS} jours, "
+            f"Bonjour,\n\nVotre demande confidentielle, résolue il y a {days}, "
             f"est maintenant close. Vous pouvez la rouvrir : {link}\n"
         )
     else:
         subject = f"[Guichet] Demande {ticket.reference} close"
         body = (
             f"Bonjour,\n\nLa demande {ticket.reference} « {ticket.subject} », résolue il y a "
-            f"{settings.GUICHET_AUTOCLOSE_DAYS} jours, est maintenant close. Vous pouvez la rouvrir : {link}\n"
+            f"{days}, est maintenant close. Vous pouvez la rouvrir : {link}\n"
         )
     notifications.notify(
         kind="guichet.status_changed",

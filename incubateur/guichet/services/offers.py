@@ -10,9 +10,10 @@ from django.utils import timezone
 from incubateur.core import journal, notifications
 from incubateur.core.errors import NotAllowed
 from incubateur.core.models import Visibility
+from incubateur.core.text import de
 from incubateur.guichet import perms, workdays
 from incubateur.guichet.kinds import Kind
-from incubateur.guichet.models import Channel, Offer, OfferStatus, Status, Ticket
+from incubateur.guichet.models import Channel, Offer, OfferStatus, Status, Ticket, message_too_long
 from incubateur.guichet.routing import pole_of
 from incubateur.guichet.services._shared import ticket_link
 from incubateur.guichet.services.tickets import SUBJECT_MAX
@@ -31,13 +32,15 @@ def offer_propose(*, offered_by, product, topic: str, message: str) -> Offer:
         errors["topic"] = [f"Le sujet fait {len(topic)} caractères : 200 au plus."]
     if not message:
         errors["message"] = ["Écrivez votre message à l'équipe."]
+    elif too_long := message_too_long(message):
+        errors["message"] = [too_long]
     if errors:
         raise ValidationError(errors)
     offer = Offer.objects.create(product=product, topic=topic, message=message, offered_by=offered_by)
     journal.record(
         actor=offered_by,
         action="guichet.offer_proposed",
-        message=f"Aide proposée à l'équipe de {product.name} : {topic}",
+        message=f"Aide proposée à l'équipe {de(product.name)} : {topic}",
         visibility=Visibility.INTERNAL,
         obj=offer,
         data={"product": product.ghid},
@@ -106,7 +109,7 @@ def offer_accept(*, offer: Offer, member_user) -> Ticket:
         pole=pole_of(offer.offered_by),
         routing_reason=(
             f"attribuée à {offer.offered_by.display_name} : offre d'aide acceptée par {member_user.display_name} "
-            f"pour l'équipe de {offer.product.name}"
+            f"pour l'équipe {de(offer.product.name)}"
         )[:500],
         created_at=now,
         first_response_due=workdays.first_response_due(now),
@@ -117,7 +120,7 @@ def offer_accept(*, offer: Offer, member_user) -> Ticket:
     journal.record(
         actor=member_user,
         action="guichet.offer_accepted",
-        message=f"L'équipe de {offer.product.name} a accepté l'aide proposée : {offer.topic} ({ticket.reference})",
+        message=f"L'équipe {de(offer.product.name)} a accepté l'aide proposée : {offer.topic} ({ticket.reference})",
         visibility=Visibility.INTERNAL,
         obj=offer,
         data={"ticket": ticket.pk},
@@ -125,7 +128,7 @@ def offer_accept(*, offer: Offer, member_user) -> Ticket:
     journal.record(
         actor=member_user,
         action="guichet.ticket_submitted",
-        message=f"Demande {ticket.reference} ouverte : offre d'aide acceptée par l'équipe de {offer.product.name}, "
+        message=f"Demande {ticket.reference} ouverte : offre d'aide acceptée par l'équipe {de(offer.product.name)}, "
         f"suivie par {offer.offered_by.display_name}",
         visibility=Visibility.INTERNAL,
         obj=ticket,
@@ -153,7 +156,7 @@ def offer_decline(*, offer: Offer, member_user, reason: str = "") -> Offer:
     journal.record(
         actor=member_user,
         action="guichet.offer_declined",
-        message=f"L'équipe de {offer.product.name} a décliné l'aide proposée : {offer.topic}"
+        message=f"L'équipe {de(offer.product.name)} a décliné l'aide proposée : {offer.topic}"
         + (f" — raison : {reason}" if reason else ""),
         visibility=Visibility.INTERNAL,
         obj=offer,

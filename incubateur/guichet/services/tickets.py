@@ -16,6 +16,7 @@ from incubateur.core.errors import NotAllowed, Stale
 from incubateur.core.ministries import MINISTRIES
 from incubateur.core.models import Visibility
 from incubateur.core.roles import is_member
+from incubateur.core.text import de
 from incubateur.guichet import perms, workdays
 from incubateur.guichet.kinds import CONFIDENTIAL_KINDS, KIND_INFO, Kind, Topic
 from incubateur.guichet.models import (
@@ -25,6 +26,7 @@ from incubateur.guichet.models import (
     Read,
     Status,
     Ticket,
+    message_too_long,
 )
 from incubateur.guichet.routing import pole_contact, pole_of, route
 from incubateur.guichet.services._shared import local_time, requester_emails, ticket_link, visibility
@@ -79,6 +81,8 @@ def _text_errors(*, subject: str, body: str, ministry: str) -> dict[str, list[st
         errors["subject"] = [f"L'objet fait {len(subject)} caractères : {SUBJECT_MAX} au plus."]
     if not body or not body.strip():
         errors["body"] = ["Écrivez votre message."]
+    elif too_long := message_too_long(body):
+        errors["body"] = [too_long]
     if ministry and ministry not in MINISTRIES:
         errors["ministry"] = [f"Ministère inconnu : « {ministry} »."]
     return errors
@@ -335,6 +339,8 @@ def ticket_reply(*, ticket: Ticket, author, body: str, internal: bool = False) -
     body = (body or "").strip()
     if not body:
         raise ValidationError({"body": ["Écrivez votre message."]})
+    if too_long := message_too_long(body):
+        raise ValidationError({"body": [too_long]})
     # Decide on the request as it is now (another reply or a status change may have committed since the caller
     # read it); the row lock serialises concurrent replies on PostgreSQL.
     ticket = Ticket.objects.select_for_update().select_related("requester").get(pk=ticket.pk)
@@ -474,7 +480,7 @@ def ticket_assign(*, ticket: Ticket, actor, assignee=None, pole=None, version: i
     journal.record(
         actor=actor,
         action="guichet.ticket_assigned",
-        message=f"Demande {ticket.reference} réattribuée de {previous_name} à {assignee.display_name}",
+        message=f"Demande {ticket.reference} réattribuée {de(previous_name)} à {assignee.display_name}",
         visibility=visibility(ticket),
         obj=ticket,
         data={"from": getattr(previous, "username", None), "to": assignee.username},

@@ -5,6 +5,9 @@ Every request is read through `Ticket.objects.for_user()` (404 outside it); an a
 404 too (a service's `NotAllowed` included: the middleware answers it); writes go through `services`.
 """
 
+import dataclasses
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -16,6 +19,7 @@ from incubateur.guichet import perms, services
 from incubateur.guichet.forms.requester import AssignForm, ParticipantForm, ReplyForm, StatusForm, TicketForm
 from incubateur.guichet.kinds import Kind, info
 from incubateur.guichet.models import Status, Ticket
+from incubateur.guichet.routing import route
 from incubateur.guichet.selectors import requester as selectors
 from incubateur.ui.forms import run_service
 
@@ -29,11 +33,38 @@ def _when(moment) -> str:
 # --- Asking ------------------------------------------------------------------------------------------------------
 
 
+# The address of a "Faire une demande" button may name a product (`?produit=<ghid>`, on the product's page) or a
+# person (`?destinataire=<username>`, on their page). They pre-fill the form, nothing more: the form offers only what
+# the person may choose anyway, routing decides server-side as always, and a value that names nothing usable is
+# ignored without a word (no error, no 404).
+PRODUCT_PARAM = "produit"
+RECIPIENT_PARAM = "destinataire"
+
+
+def _param(request, name: str) -> str:
+    value = request.GET.get(name, "")
+    return value if len(value) <= 200 else ""
+
+
 @require_safe
 def home(request):
     if not perms.can_submit(request.user):
         raise Http404
-    return render(request, "guichet/home.html", {"kinds": selectors.kind_cards()})
+    cards = selectors.kind_cards()
+    addressee = None
+    if username := _param(request, RECIPIENT_PARAM):
+        addressee = next(
+            (
+                choice
+                for choice in selectors.current_staff()
+                if choice.user.username == username and choice.user.pk != request.user.pk
+            ),
+            None,
+        )
+    if addressee is not None:
+        query = urlencode({RECIPIENT_PARAM: addressee.user.username})
+        cards = [dataclasses.replace(card, url=f"{card.url}?{query}") for card in cards]
+    return render(request, "guichet/home.html", {"kinds": cards, "addressee": addressee})
 
 
 def _submitted_message(ticket: Ticket) -> str:
@@ -49,7 +80,13 @@ def _submitted_message(ticket: Ticket) -> str:
 def new(request, kind: str):
     if kind not in Kind.values or not perms.can_submit(request.user):
         raise Http404
-    form = TicketForm(request.POST if request.method == "POST" else None, kind=kind, user=request.user)
+    form = TicketForm(
+        request.POST if request.method == "POST" else None,
+        kind=kind,
+        user=request.user,
+        product_ghid=_param(request, PRODUCT_PARAM),
+        recipient_username=_param(request, RECIPIENT_PARAM),
+    )
     if form.is_bound and form.is_valid():
         ticket = run_service(form, lambda: services.ticket_submit(requester=request.user, **form.submission()))
         if ticket is not None:
@@ -59,8 +96,50 @@ def new(request, kind: str):
     return render(
         request,
         "guichet/new.html",
-        {"form": form, "kind_label": Kind(kind).label, "kind_info": info(kind)},
+        {
+            "form": form,
+            "kind_label": Kind(kind).label,
+            "kind_info": info(kind),
+            "addressee": form.prefilled_recipient,
+            "product_outside": form.product_outside,
+            "preview": _preview(form),
+        },
     )
+
+
+@dataclasses.dataclass
+class Preview:
+    """To whom routing sends the request as the form stands when it opens, for a person who came to write to
+    `addressee` on a kind that routing attributes by itself."""
+
+    assignee: object | None
+    reaches_addressee: bool
+    depends_on: str  # what the requester may still change that would change the answer, "" if nothing
+
+
+def _preview(form: TicketForm) -> Preview | None:
+    addressee = form.prefilled_recipient
+    if addressee is None or form.kind_info.confidential:
+        return None
+    product = form.prefilled_product
+    routed = route(kind=form.kind.value, product=product)
+    depends = []
+    if "topic" in form.fields:
+        depends.append("le sujet")
+    if "product" in form.fields:
+        depends.append("le produit")
+    if "ministry" in form.fields:
+        depends.append("le ministère")
+    return Preview(
+        assignee=routed.assignee,
+        reaches_addressee=routed.assignee is not None and routed.assignee.pk == addressee.pk,
+        depends_on=_and(depends),
+    )
+
+
+def _and(items: list[str]) -> str:
+    """« le sujet, le produit et le ministère »."""
+    return items[0] if len(items) == 1 else (", ".join(items[:-1]) + " et " + items[-1] if items else "")
 
 
 @require_safe
