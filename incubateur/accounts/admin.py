@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 
 from incubateur.accounts.api_auth import api_tokens_revoke
 from incubateur.accounts.models import ApiToken, LoginToken, User
+from incubateur.core.text import plural, quantity
 
 
 class UserCreationForm(forms.ModelForm):
@@ -98,4 +99,4 @@ class ApiTokenAdmin(admin.ModelAdmin):
     @admin.action(description="Révoquer les jetons sélectionnés", permissions=["change"])
     def revoke(self, request, queryset):
         count = api_tokens_revoke(tokens=queryset, by=request.user)
-        self.message_user(request, f"{count} jeton(s) révoqué(s).", messages.SUCCESS)
+        self.message_user(request, f"{quantity(count, 'jeton')} {plural(count, 'révoqué')}.", messages.SUCCESS)

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils import timezone
 
 from incubateur.core.roles import role_of
+from incubateur.core.text import datetime_fr
 
 
 def normalize_email(email: str) -> str:
@@ -124,7 +125,7 @@ class LoginToken(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self):
-        return f"{self.user} ({self.created_at:%d/%m/%Y %H:%M})"
+        return f"{self.user} ({datetime_fr(self.created_at)})"
 
     @staticmethod
     def hash(secret: str) -> str:

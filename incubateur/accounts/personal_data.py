@@ -23,6 +23,7 @@ from django.utils.module_loading import import_string
 from incubateur.accounts.models import ApiToken, LoginToken, User
 from incubateur.core import journal
 from incubateur.core.models import JournalEntry, Notification, NotificationChannel, NotificationStatus, Visibility
+from incubateur.core.text import plural, quantity
 
 ANONYMISED = "[anonymisé]"
 ANONYMOUS_DOMAIN = "@invalid"  # RFC 2606: never a real address
@@ -118,8 +119,9 @@ def purge(*, now: datetime.datetime) -> dict[str, int]:
             actor=None,
             action="accounts.inactive_anonymised",
             message=(
-                f"{counts['comptes']} compte(s) sans connexion depuis {settings.RETENTION_INACTIVE_ACCOUNTS_YEARS} "
-                "an(s) anonymisé(s)"
+                f"{quantity(counts['comptes'], 'compte')} sans connexion depuis "
+                f"{quantity(settings.RETENTION_INACTIVE_ACCOUNTS_YEARS, 'an')} "
+                f"{plural(counts['comptes'], 'anonymisé')}"
             ),
             visibility=Visibility.INTERNAL,
             data=counts,

@@ -29,6 +29,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connections, transaction
 from django.db.migrations.executor import MigrationExecutor
 
+from incubateur.core.text import plural, quantity
+
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PGDUMP_MAGIC = b"PGDMP"  # pg_dump's custom format (-Fc)
 
@@ -131,7 +133,7 @@ def holds_data(counts: dict[str, int]) -> bool:
 def describe(counts: dict[str, int], *, largest: int = 5) -> list[str]:
     """A few lines for the terminal: the total, accounts and journal, then the largest other tables."""
     total = sum(counts.values())
-    lines = [f"{total} ligne(s) dans {len(counts)} table(s), dont :"]
+    lines = [f"{quantity(total, 'ligne')} dans {quantity(len(counts), 'table')}, dont :"]
     first = ["accounts.user", "core.journalentry"]
     others = sorted(
         (label for label in counts if label not in first and counts[label]), key=lambda label: -counts[label]
@@ -175,9 +177,9 @@ def pending_migrations(using: str = "default") -> list[str]:
     warnings = []
     plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
     if plan:
-        warnings.append(
-            f"{len(plan)} migration(s) du code ne sont pas dans la sauvegarde : lancez `manage.py migrate`."
-        )
+        missing = quantity(len(plan), "migration")
+        is_not = plural(len(plan), "n'est", "ne sont")
+        warnings.append(f"{missing} du code {is_not} pas dans la sauvegarde : lancez `manage.py migrate`.")
     unknown = sorted(set(executor.loader.applied_migrations) - set(executor.loader.disk_migrations))
     if unknown:
         names = ", ".join(f"{app}.{name}" for app, name in unknown[:5])
@@ -275,8 +277,9 @@ def restore(path: Path, *, using: str = "default", replace: bool = False) -> Rep
     if holds_data(counts) and not replace:
         users = counts.get("accounts.user", 0)
         raise DatabaseNotEmpty(
-            f"La base de données configurée n'est pas vide ({users} compte(s), {sum(counts.values())} ligne(s) en "
-            "tout) : la restauration remplacerait tout son contenu. Relancez avec --yes pour confirmer."
+            f"La base de données configurée n'est pas vide ({quantity(users, 'compte')}, "
+            f"{quantity(sum(counts.values()), 'ligne')} en tout) : la restauration remplacerait tout son contenu. "
+            "Relancez avec --yes pour confirmer."
         )
 
     if connection.vendor == "sqlite":

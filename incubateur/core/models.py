@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from incubateur.core.roles import is_staff
+from incubateur.core.text import date_fr, datetime_fr
 
 
 class Visibility(models.TextChoices):
@@ -60,7 +61,7 @@ class JournalEntry(models.Model):
         indexes = [models.Index(fields=["content_type", "object_id"])]
 
     def __str__(self):
-        return f"{self.at:%d/%m/%Y %H:%M} {self.action}"
+        return f"{datetime_fr(self.at)} {self.action}"
 
 
 class NotificationChannel(models.TextChoices):
@@ -145,4 +146,4 @@ class WorkerHeartbeat(models.Model):
         verbose_name_plural = "signes de vie des workers"
 
     def __str__(self):
-        return f"{self.worker_id} ({self.beat_at:%d/%m/%Y %H:%M:%S})"
+        return f"{self.worker_id} ({date_fr(self.beat_at)} à {timezone.localtime(self.beat_at):%H:%M:%S})"

@@ -7,6 +7,14 @@ from django.contrib import admin
 from incubateur.guichet.models import Message, Offer, Participant, Read, RoutingRule, Ticket
 
 
+class NumberColumn:
+    """The « n° » column: the row's number (its primary key), sortable."""
+
+    @admin.display(description="n°", ordering="pk")
+    def number(self, obj):
+        return obj.pk
+
+
 @admin.register(RoutingRule)
 class RoutingRuleAdmin(admin.ModelAdmin):
     list_display = ["kind", "topic", "portfolio", "target", "pole", "person", "copy_portfolio_manager"]
@@ -37,9 +45,9 @@ class ConfidentialScoped:
 
 
 @admin.register(Ticket)
-class TicketAdmin(ConfidentialScoped, admin.ModelAdmin):
+class TicketAdmin(NumberColumn, ConfidentialScoped, admin.ModelAdmin):
     ticket_path = "pk"
-    list_display = ["pk", "created_at", "kind", "status", "requester", "assignee", "confidential"]
+    list_display = ["number", "created_at", "kind", "status", "requester", "assignee", "confidential"]
     list_filter = ["kind", "status", "confidential", "channel"]
     search_fields = ["subject", "requester__email", "assignee__email"]
     list_select_related = ["requester", "assignee"]
@@ -84,8 +92,8 @@ class ReadAdmin(ConfidentialScoped, admin.ModelAdmin):
 
 
 @admin.register(Message)
-class MessageAdmin(ConfidentialScoped, admin.ModelAdmin):
-    list_display = ["pk", "ticket", "author", "internal", "created_at"]
+class MessageAdmin(NumberColumn, ConfidentialScoped, admin.ModelAdmin):
+    list_display = ["number", "ticket", "author", "internal", "created_at"]
     list_filter = ["internal"]
     list_select_related = ["ticket", "author"]
     readonly_fields = ["ticket", "author", "body", "internal", "created_at"]
@@ -98,8 +106,8 @@ class MessageAdmin(ConfidentialScoped, admin.ModelAdmin):
 
 
 @admin.register(Offer)
-class OfferAdmin(admin.ModelAdmin):
-    list_display = ["pk", "created_at", "product", "topic", "offered_by", "status", "decided_by"]
+class OfferAdmin(NumberColumn, admin.ModelAdmin):
+    list_display = ["number", "created_at", "product", "topic", "offered_by", "status", "decided_by"]
     list_filter = ["status"]
     search_fields = ["topic", "product__name"]
     list_select_related = ["product", "offered_by", "decided_by"]

@@ -22,6 +22,7 @@ from django.db.models.functions import Cast
 
 from incubateur.core import journal
 from incubateur.core.models import JournalEntry, Visibility
+from incubateur.core.text import plural, quantity
 from incubateur.guichet.models import Message, Offer, Participant, Read, Status, Ticket
 
 ANONYMISED = "[anonymisé]"
@@ -179,8 +180,10 @@ def purge(*, now: datetime.datetime) -> dict[str, int]:
             actor=None,
             action="guichet.confidential_anonymised",
             message=(
-                f"{tickets} demande(s) confidentielle(s) close(s) depuis plus de {months} mois anonymisée(s) : "
-                f"{messages} message(s) effacé(s), {reads} consultation(s) supprimée(s)"
+                f"{quantity(tickets, 'demande')} {plural(tickets, 'confidentielle')} {plural(tickets, 'close')} "
+                f"depuis plus de {months} mois {plural(tickets, 'anonymisée')} : "
+                f"{quantity(messages, 'message')} {plural(messages, 'effacé')}, "
+                f"{quantity(reads, 'consultation')} {plural(reads, 'supprimée')}"
             ),
             visibility=Visibility.INTERNAL,
             data=counts,

@@ -40,7 +40,7 @@ class Department(models.Model):
 
     class Meta:
         verbose_name = "département"
-        verbose_name_plural = "département"
+        verbose_name_plural = "départements"
 
     def __str__(self):
         return self.name
@@ -55,7 +55,7 @@ class PoleQuerySet(models.QuerySet):
 class Pole(models.Model):
     slug = models.SlugField("identifiant", unique=True)
     name = models.CharField("nom", max_length=200)
-    emoji = models.CharField("emoji", max_length=16, blank=True)
+    emoji = models.CharField("émoji", max_length=16, blank=True)
     mission = models.TextField("mission", blank=True)
     note = models.TextField("complément", blank=True)
     order = models.PositiveSmallIntegerField("ordre", default=0)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from incubateur.core import journal
 from incubateur.core.fields import save_changed
 from incubateur.core.models import Visibility
+from incubateur.core.text import plural, quantity
 from incubateur.organisation.loader import OrganisationData
 from incubateur.organisation.models import (
     Commitment,
@@ -40,15 +41,17 @@ class LoadReport:
 
     def lines(self) -> list[str]:
         kinds = ["personnes", "pôles", "portefeuilles", "postes", "contacts", "raisons", "engagements"]
+        feminine = {"personnes", "raisons"}
         out = []
         for kind in kinds:
+            e = "e" if kind in feminine else ""
             parts = [
-                f"{self.created[kind]} créé(s)",
-                f"{self.updated[kind]} modifié(s)",
-                f"{self.unchanged[kind]} inchangé(s)",
+                quantity(self.created[kind], f"créé{e}"),
+                quantity(self.updated[kind], f"modifié{e}"),
+                quantity(self.unchanged[kind], f"inchangé{e}"),
             ]
-            if self.ended[kind]:
-                parts.append(f"{self.ended[kind]} terminé(s) ou retiré(s)")
+            if ended := self.ended[kind]:
+                parts.append(f"{quantity(ended, f'terminé{e}')} ou {plural(ended, f'retiré{e}')}")
             out.append(f"{kind} : " + ", ".join(parts))
         return out
 

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from incubateur.core import notifications
+from incubateur.core.text import quantity
 from incubateur.guichet.models import Ticket
 from incubateur.organisation.models import Portfolio
 from incubateur.portfolios.models import DigestSent
@@ -49,7 +50,7 @@ def send_digests(*, now=None) -> int:
                     board_url = settings.BASE_URL + reverse("portfolios:board", args=[manager.username])
                     notifications.notify(
                         kind="programmes.digest",
-                        subject=f"Votre synthèse de la semaine : {count} point(s) en retard",
+                        subject=f"Votre synthèse de la semaine : {quantity(count, 'point')} en retard",
                         body="Bonjour,\n\n" + "\n".join(lines) + f"\n\nVotre tableau de bord : {board_url}\n",
                         emails=[manager.email],
                     )

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from incubateur.core.text import date_fr
 from incubateur.registry.enums import PhaseName
 
 
@@ -40,9 +41,14 @@ class Committee(models.Model):
     )
     next_due = models.DateField("prochain comité avant le", null=True, blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="enregistré par",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField("enregistré le", default=timezone.now)
 
     objects = CommitteeQuerySet.as_manager()
 
@@ -53,16 +59,18 @@ class Committee(models.Model):
         ordering = ["-date", "-pk"]
 
     def __str__(self):
-        return f"Comité du {self.date:%d/%m/%Y} — {self.product}"
+        return f"Comité du {date_fr(self.date)} — {self.product}"
 
 
 class DigestSent(models.Model):
     """One weekly digest per person and ISO week: `send_digests` may run at any frequency."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="destinataire", on_delete=models.CASCADE, related_name="+"
+    )
     week = models.CharField("semaine ISO", max_length=8)  # "2026-W48"
     items = models.PositiveIntegerField("éléments en retard", default=0)
-    sent_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField("envoyée le", default=timezone.now)
 
     class Meta:
         db_table = "programmes_digestsent"

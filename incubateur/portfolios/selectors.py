@@ -15,6 +15,7 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from incubateur.core.dates import add_months
+from incubateur.core.text import date_fr
 from incubateur.guichet.models import Offer, Ticket
 from incubateur.organisation.models import Portfolio
 from incubateur.organisation.selectors import match_portfolio
@@ -211,8 +212,8 @@ def overdue_items(board: PortfolioBoard) -> list[str]:
     for row in board.rows:
         if row.committee_overdue:
             lines.append(
-                f"{row.product.name} : comité d'investissement attendu avant le {row.next_committee_due:%d/%m/%Y}"
-                f" (dernier le {row.last_committee:%d/%m/%Y})"
+                f"{row.product.name} : comité d'investissement attendu avant le {date_fr(row.next_committee_due)}"
+                f" (dernier le {date_fr(row.last_committee)})"
             )
         if row.over_norm:
             lines.append(

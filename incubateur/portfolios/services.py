@@ -12,6 +12,7 @@ from incubateur.core import journal
 from incubateur.core.dates import add_months
 from incubateur.core.errors import NotAllowed
 from incubateur.core.models import Visibility
+from incubateur.core.text import date_fr
 from incubateur.portfolios import perms
 from incubateur.portfolios.models import Committee, CommitteeDecision
 from incubateur.registry import services as registry
@@ -71,7 +72,7 @@ def committee_record(
             raise ValidationError({"phase": ["Le produit a déjà connu cette phase."]})
         later = Phase.objects.filter(product=product, start__gt=date).order_by("start").first()
         if later is not None:
-            started = f"{later.start:%d/%m/%Y}"
+            started = date_fr(later.start)
             message = f"La phase « {later.get_name_display()} » a commencé après ce comité, le {started}."
             raise ValidationError({"phase": [message]})
         for current in Phase.objects.filter(product=product, end__isnull=True):
@@ -88,7 +89,7 @@ def committee_record(
     journal.record(
         actor=actor,
         action="programmes.committee_recorded",
-        message=f"Comité d'investissement de {product.name} le {date:%d/%m/%Y} : {committee.get_decision_display()}",
+        message=f"Comité d'investissement de {product.name} le {date_fr(date)} : {committee.get_decision_display()}",
         visibility=Visibility.INTERNAL,
         obj=committee,
         data={"product": product.ghid, "decision": decision, "budget_granted": budget_granted},

@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from incubateur.core.decorators import staff_required
-from incubateur.core.text import euros
+from incubateur.core.text import date_fr, euros
 from incubateur.portfolios import perms, selectors, services
 from incubateur.portfolios.forms import CommitteeForm
 from incubateur.portfolios.selectors import PHASE_ORDER, PortfolioBoard
@@ -104,7 +104,7 @@ def committee_new(request, ghid: str):
             form.add_error("phase", "Le produit a déjà connu cette phase.")
             committee = None
         if committee is not None:
-            message = f"Comité du {committee.date:%d/%m/%Y} enregistré : {committee.get_decision_display()}."
+            message = f"Comité du {date_fr(committee.date)} enregistré : {committee.get_decision_display()}."
             if committee.phase:
                 message += f" Le produit passe en phase « {PhaseName(committee.phase).label} »."
             messages.success(request, message)
@@ -217,7 +217,7 @@ def _cell(value) -> str:
     if isinstance(value, bool):
         return "oui" if value else "non"
     if isinstance(value, datetime.date):
-        return f"{value:%d/%m/%Y}"
+        return f"{value:%d/%m/%Y}"  # a spreadsheet reads this as a date (sorts, filters); « 1er mai 2026 » it does not
     if isinstance(value, float):
         return f"{value:.1f}".replace(".", ",")
     text = str(value)

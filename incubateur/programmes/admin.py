@@ -76,7 +76,7 @@ class ReviewInline(admin.TabularInline):
 
 @admin.register(Application)
 class ApplicationAdmin(admin.ModelAdmin):
-    list_display = ["pk", "call", "product", "applicant_name", "status", "amount_granted", "submitted_at"]
+    list_display = ["number", "call", "product", "applicant_name", "status", "amount_granted", "submitted_at"]
     list_filter = ["status", "call__programme"]
     search_fields = ["product__name", "applicant_name", "applicant__email"]
     list_select_related = ["call", "product"]
@@ -98,6 +98,10 @@ class ApplicationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    @admin.display(description="n°", ordering="pk")
+    def number(self, obj):
+        return obj.pk
 
 
 @admin.register(Review)

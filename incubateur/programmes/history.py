@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 from django.utils import timezone
 
+from incubateur.core.text import plural, quantity
 from incubateur.programmes.models import Application, ApplicationStatus, Call, Programme
 from incubateur.registry.content import (
     Document,
@@ -177,8 +178,8 @@ def import_fast_history(*, content: Path, by=None) -> list[str]:
     stale = [a.pk for a in existing.values() if a.status == ApplicationStatus.LAUREATE]
     Application.objects.filter(pk__in=stale).delete()
     return [
-        f"éditions FAST : {len(editions)} ({created_calls} créée(s)) ; lauréats : {created} créé(s), "
-        f"{updated} modifié(s), {len(stale)} retiré(s)"
+        f"éditions FAST : {len(editions)} ({quantity(created_calls, 'créée')}) ; "
+        f"lauréats : {quantity(created, 'créé')}, {quantity(updated, 'modifié')}, {quantity(len(stale), 'retiré')}"
     ]
 
 
@@ -223,4 +224,6 @@ def export_fast_history(*, content: Path) -> list[str]:
         written += 1
     if not written and not unchanged:
         return []
-    return [f"éditions FAST : {written} fichier(s) écrit(s), {unchanged} inchangé(s)"]
+    return [
+        f"éditions FAST : {quantity(written, 'fichier')} {plural(written, 'écrit')}, {quantity(unchanged, 'inchangé')}"
+    ]

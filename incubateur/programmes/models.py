@@ -68,9 +68,14 @@ class Call(models.Model):
         "édition passée importée", default=False, help_text="Créée depuis l'arborescence de beta.gouv.fr (_fasts/)."
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="créé par",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField("créé le", default=timezone.now)
 
     objects = CallQuerySet.as_manager()
 
@@ -144,7 +149,7 @@ class QuestionType(models.TextChoices):
 
 
 class Question(models.Model):
-    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="questions")
+    call = models.ForeignKey(Call, verbose_name="appel", on_delete=models.CASCADE, related_name="questions")
     key = models.SlugField("identifiant", max_length=50)
     label = models.CharField("question", max_length=300)
     help_text = models.CharField("aide", max_length=500, blank=True)
@@ -175,7 +180,7 @@ class EligibilityCheck(models.TextChoices):
 
 
 class EligibilityCriterion(models.Model):
-    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="eligibility_criteria")
+    call = models.ForeignKey(Call, verbose_name="appel", on_delete=models.CASCADE, related_name="eligibility_criteria")
     label = models.CharField("critère", max_length=300)
     verification = models.CharField("vérification", max_length=20, choices=EligibilityCheck.choices)
     order = models.PositiveSmallIntegerField("ordre", default=0)
@@ -190,7 +195,7 @@ class EligibilityCriterion(models.Model):
 
 
 class SelectionCriterion(models.Model):
-    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="selection_criteria")
+    call = models.ForeignKey(Call, verbose_name="appel", on_delete=models.CASCADE, related_name="selection_criteria")
     label = models.CharField("critère", max_length=200)
     description = models.CharField("précisions", max_length=500, blank=True)
     weight = models.PositiveSmallIntegerField("poids", default=1)
@@ -297,7 +302,12 @@ class Application(models.Model):
     amount_granted = models.PositiveBigIntegerField("montant accordé (€)", null=True, blank=True)
     decision_reasons = models.TextField("motifs de la décision", blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="décidée par",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     decided_at = models.DateTimeField("décidée le", null=True, blank=True)
     submitted_at = models.DateTimeField("déposée le", null=True, blank=True)
@@ -349,7 +359,9 @@ class Review(models.Model):
     """A staff reviewer's scores (1–5 per selection criterion) on one application. Blind: the others' scores are
     shown to a reviewer once they submit theirs. `withdrawn`: the reviewer stepped aside (a conflict)."""
 
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="reviews")
+    application = models.ForeignKey(
+        Application, verbose_name="candidature", on_delete=models.CASCADE, related_name="reviews"
+    )
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="relecteur", on_delete=models.PROTECT, related_name="+"
     )
@@ -357,7 +369,7 @@ class Review(models.Model):
     comment = models.TextField("commentaire", blank=True)
     submitted_at = models.DateTimeField("remise le", null=True, blank=True)
     withdrawn = models.BooleanField("se retire (conflit d'intérêts)", default=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField("modifiée le", auto_now=True)
 
     class Meta:
         verbose_name = "évaluation"

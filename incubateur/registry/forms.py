@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
 from incubateur.core.ministries import MINISTRY_CHOICES
-from incubateur.core.text import fold
+from incubateur.core.text import date_fr, fold
 from incubateur.registry.enums import PhaseName
 from incubateur.registry.models import Phase, Product
 from incubateur.registry.selectors.pages import FilterChoices, ProductFilters
@@ -240,7 +240,7 @@ class PhaseEndForm(BaseForm):
         end = self.cleaned_data["end"]
         if self.phase is not None and end < self.phase.start:
             raise ValidationError(
-                f"La date de fin ne peut pas précéder le début de la phase ({self.phase.start:%d/%m/%Y})."
+                f"La date de fin ne peut pas précéder le début de la phase ({date_fr(self.phase.start)})."
             )
         return end
 

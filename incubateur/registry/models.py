@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from incubateur.core.text import date_fr
 from incubateur.registry.enums import (
     ACTIVE_PHASES,
     MINISTRY_CHOICES,
@@ -144,9 +145,9 @@ class Mission(models.Model):
 
     def __str__(self):
         return (
-            f"{self.member} ({self.start:%d/%m/%Y}–{self.end:%d/%m/%Y})"
+            f"{self.member} (du {date_fr(self.start)} au {date_fr(self.end)})"
             if self.end
-            else f"{self.member} (depuis {self.start:%d/%m/%Y})"
+            else f"{self.member} (depuis le {date_fr(self.start)})"
         )
 
     @property
@@ -157,8 +158,8 @@ class Mission(models.Model):
 
 class MissionProduct(models.Model):
     mission = models.ForeignKey(Mission, on_delete=models.CASCADE)
-    product = models.ForeignKey("Product", on_delete=models.CASCADE)
-    order = models.PositiveSmallIntegerField(default=0)
+    product = models.ForeignKey("Product", on_delete=models.CASCADE, verbose_name="produit")
+    order = models.PositiveSmallIntegerField("ordre", default=0)
 
     class Meta:
         verbose_name = "produit d'une mission"
@@ -238,9 +239,9 @@ class Product(models.Model):
 
 
 class ProductSponsor(models.Model):
-    product = models.ForeignKey(Product, on_delete=models.CASCADE)
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, verbose_name="produit")
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT)
-    order = models.PositiveSmallIntegerField(default=0)
+    order = models.PositiveSmallIntegerField("ordre", default=0)
 
     class Meta:
         verbose_name = "sponsor d'un produit"
@@ -255,10 +256,10 @@ class ProductSponsor(models.Model):
 class ProductIncubator(models.Model):
     """Co-incubation: a product has one principal incubator and may have others."""
 
-    product = models.ForeignKey(Product, on_delete=models.CASCADE)
-    incubator = models.ForeignKey(Incubator, on_delete=models.PROTECT)
-    is_principal = models.BooleanField(default=False)
-    order = models.PositiveSmallIntegerField(default=0)
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, verbose_name="produit")
+    incubator = models.ForeignKey(Incubator, on_delete=models.PROTECT, verbose_name="incubateur")
+    is_principal = models.BooleanField("incubateur principal", default=False)
+    order = models.PositiveSmallIntegerField("ordre", default=0)
 
     class Meta:
         verbose_name = "incubateur d'un produit"
@@ -325,7 +326,7 @@ class Event(models.Model):
         ordering = ["product", "order", "date"]
 
     def __str__(self):
-        return f"{self.product} — {self.get_name_display()} ({self.date:%d/%m/%Y})"
+        return f"{self.product} — {self.get_name_display()} ({date_fr(self.date)})"
 
 
 class Team(models.Model):

@@ -10,6 +10,7 @@ from django.db import transaction
 from incubateur.core import journal
 from incubateur.core.fields import save_changed
 from incubateur.core.models import Visibility
+from incubateur.core.text import date_fr
 from incubateur.registry.models import Event, Member, Phase, Product
 
 # How the journal names the fields people change (in French, as the forms do).
@@ -122,7 +123,7 @@ def product_phase_add(*, product: Product, by, name: str, start: datetime.date, 
     journal.record(
         actor=by,
         action="registry.phase_added",
-        message=f"{product.name} : phase « {phase.get_name_display()} » à partir du {start:%d/%m/%Y}",
+        message=f"{product.name} : phase « {phase.get_name_display()} » à partir du {date_fr(start)}",
         visibility=Visibility.PUBLIC,
         obj=product,
         data={"ghid": product.ghid, "phase": name, "start": start.isoformat()},
@@ -141,7 +142,7 @@ def product_phase_end(*, phase: Phase, by, end: datetime.date) -> Phase:
     journal.record(
         actor=by,
         action="registry.phase_ended",
-        message=f"{product.name} : fin de la phase « {phase.get_name_display()} » le {end:%d/%m/%Y}",
+        message=f"{product.name} : fin de la phase « {phase.get_name_display()} » le {date_fr(end)}",
         visibility=Visibility.PUBLIC,
         obj=product,
         data={"ghid": product.ghid, "phase": phase.name, "end": end.isoformat()},
@@ -157,7 +158,7 @@ def product_event_add(*, product: Product, by, name: str, date: datetime.date, c
     journal.record(
         actor=by,
         action="registry.event_added",
-        message=f"{product.name} : {event.get_name_display()} le {date:%d/%m/%Y}",
+        message=f"{product.name} : {event.get_name_display()} le {date_fr(date)}",
         visibility=Visibility.PUBLIC,
         obj=product,
         data={"ghid": product.ghid, "event": name, "date": date.isoformat()},

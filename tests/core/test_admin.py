@@ -51,21 +51,9 @@ ENGLISH_WORDS = frozenset(
     args kwargs idempotency principal start end count week items weight amount granted
     """.split()
 )
-# English labels that other apps still show (app, model, where, label → the French label proposed in #12's report).
+# English labels still shown (app, model, where, label), none today; one left for later goes here, in French.
 # The test fails when one of them is fixed and still listed here: remove it then.
-PENDING = {
-    ("guichet", "Ticket", "column", "Pk"),  # → "n°" (guichet/admin.py: a display method, ordering "pk")
-    ("guichet", "Message", "column", "Pk"),  # → "n°"
-    ("guichet", "Offer", "column", "Pk"),  # → "n°"
-    ("programmes", "Application", "column", "Pk"),  # → "n°"
-    ("programmes", "Question", "column", "call"),  # → Question.call verbose_name "appel"
-    ("programmes", "EligibilityCriterion", "column", "call"),  # → "appel"
-    ("programmes", "SelectionCriterion", "column", "call"),  # → "appel"
-    ("programmes", "Review", "column", "application"),  # → Review.application verbose_name "candidature"
-    ("portfolios", "DigestSent", "column", "user"),  # → DigestSent.user verbose_name "destinataire"
-    ("portfolios", "DigestSent", "column", "sent at"),  # → DigestSent.sent_at verbose_name "envoyée le"
-    ("organisation", "Department", "plural", "département"),  # → verbose_name_plural "départements"
-}
+PENDING: set[tuple[str, str, str, str]] = set()
 
 
 def english(label) -> bool:

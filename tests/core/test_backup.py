@@ -80,7 +80,8 @@ def test_backup_then_restore_gives_back_every_row(tmp_path, rows):
     printed = out.getvalue()
     assert f"comptes (accounts) : {before['accounts.user']}" in printed
     assert f"journal (core) : {before['core.journalentry']}" in printed
-    assert f"{sum(backup.database_counts().values())} ligne(s)" in printed
+    total = sum(backup.database_counts().values())
+    assert f"{total:,} lignes dans ".replace(",", "\u202f") in printed  # « 1 234 lignes », a narrow no-break space
 
     # After the backup: a row changed, rows deleted (cascading across apps), rows added.
     User.objects.filter(pk=rows.requester.pk).update(first_name="Changé")
@@ -220,7 +221,7 @@ def test_restore_says_when_the_backup_and_the_code_disagree_on_migrations(tmp_pa
     finally:
         back_to_the_code()
 
-    assert "1 migration(s) du code ne sont pas dans la sauvegarde : lancez `manage.py migrate`." in err.getvalue()
+    assert "1 migration du code n'est pas dans la sauvegarde : lancez `manage.py migrate`." in err.getvalue()
     assert "version plus récente du code (migrations inconnues : core.9999_du_futur)" in err.getvalue()
 
 

@@ -20,8 +20,8 @@ def test_the_admin_lists_normal_requests_but_not_confidential_ones(client, cast)
     services.ticket_reply(ticket=secret, author=cast.requester, body="Un message confidentiel")
     client.force_login(cast.admin)
     changelist = client.get(reverse("admin:guichet_ticket_changelist")).content.decode()
-    assert f">{normal.pk}<" in changelist
-    assert f">{secret.pk}<" not in changelist
+    assert f'href="{reverse("admin:guichet_ticket_change", args=[normal.pk])}"' in changelist
+    assert f'href="{reverse("admin:guichet_ticket_change", args=[secret.pk])}"' not in changelist
     searched = client.get(reverse("admin:guichet_ticket_changelist"), {"q": "personnel"}).content.decode()
     assert "0 demande" in searched
     # The change page of a confidential request answers as if it did not exist.

@@ -263,4 +263,4 @@ def test_the_guichet_tick_command_reports_what_it_did(cast, clock):
     at(clock, DUE + timedelta(minutes=1))
     out = StringIO()
     call_command("guichet_tick", stdout=out)
-    assert out.getvalue().strip() == "1 rappel(s), 1 alerte(s) de retard, 0 demande(s) close(s)."
+    assert out.getvalue().strip() == "1 rappel, 1 alerte de retard, 0 demande close."

@@ -414,7 +414,7 @@ def test_load_routing_is_idempotent_and_keeps_what_staff_changed(organisation):
     RoutingRule.objects.filter(kind="autre").update(target=RoutingRule.Target.OPERATIONS_LEAD)
     out = StringIO()
     call_command("load_routing", stdout=out)
-    assert out.getvalue().strip() == "0 règle(s) de routage créée(s)."
+    assert out.getvalue().strip() == "0 règle de routage créée."
     assert RoutingRule.objects.count() == len(DEFAULT_RULES)
     assert RoutingRule.objects.get(kind="autre").target == RoutingRule.Target.OPERATIONS_LEAD
     # A deleted default comes back; the others are left alone.

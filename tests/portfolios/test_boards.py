@@ -210,7 +210,7 @@ def test_the_board_says_in_words_which_committee_is_overdue(clock, organisation)
     product("jamais-vu", start=datetime.date(2024, 1, 8), name="Jamais vu")  # no committee known
     response = client_for(person("pierre.boussole")).get("/equipe/portefeuilles/pierre.boussole/")
     text = main_text(response)
-    assert "Dernier : 1 août 2025 Prochain avant le 1 février 2026 En retard" in text
+    assert "Dernier : 1er août 2025 Prochain avant le 1er février 2026 En retard" in text
     greffe = text[text.index("Greffe à l'heure") : text.index("Jamais vu")]
     assert "Prochain avant le 5 juillet 2026" in greffe and "En retard" not in greffe
     never = text[text.index("Jamais vu") :]

@@ -102,7 +102,7 @@ def test_recording_a_committee_writes_a_public_committee_event_on_the_product(cl
     # Public: the product's history is published with the registry, and the journal says it publicly.
     public = JournalEntry.objects.get(action="registry.event_added")
     assert public.visibility == Visibility.PUBLIC
-    assert public.message == "Justice pour tous : comité d'investissement le 12/03/2026"
+    assert public.message == "Justice pour tous : comité d'investissement le 12 mars 2026"
     internal = JournalEntry.objects.get(action="programmes.committee_recorded")
     assert internal.visibility == Visibility.INTERNAL
     assert internal.actor == staff
@@ -110,7 +110,7 @@ def test_recording_a_committee_writes_a_public_committee_event_on_the_product(cl
     assert list(Phase.objects.filter(product=product).values_list("name", "end")) == [("construction", None)]
 
     page = client.get(URL)
-    assert "Comité du 12/03/2026 enregistré : Poursuite (6 mois)." in main_text(page)
+    assert "Comité du 12 mars 2026 enregistré : Poursuite (6 mois)." in main_text(page)
 
 
 def test_a_phase_change_ends_the_current_phase_and_starts_the_new_one(clock, product, staff):
@@ -222,10 +222,10 @@ def test_the_committees_page_lists_recorded_committees_and_the_imported_history(
     assert "Comités d'investissement de « Justice pour tous »" in text
     assert "Phase actuelle : construction, depuis le 5 mai 2025" in text
     assert "Portefeuille : Justice (Pierre Boussole)" in text
-    assert "Prochain comité attendu avant le 1 février 2026 En retard" in text
+    assert "Prochain comité attendu avant le 1er février 2026 En retard" in text
     assert (
-        "1 décembre 2025 Poursuite provisoire (1 à 2 mois) 250 000 € 80 000 € — 1 février 2026 "
-        "La sponsor Support de présentation du comité du 1 décembre 2025 Revenir avec des chiffres d'usage"
+        "1er décembre 2025 Poursuite provisoire (1 à 2 mois) 250 000 € 80 000 € — 1er février 2026 "
+        "La sponsor Support de présentation du comité du 1er décembre 2025 Revenir avec des chiffres d'usage"
     ) in text
     html = response.content.decode()
     assert 'href="https://exemple.beta.gouv.fr/decembre.pdf"' in html
@@ -235,7 +235,7 @@ def test_the_committees_page_lists_recorded_committees_and_the_imported_history(
     # The imported committee, once; the committee recorded here is not repeated as history; no other event.
     history = text[text.index("Historique importé de beta.gouv.fr") :]
     assert "Comité du 2 juin 2025 — Comité de lancement" in history
-    assert "1 décembre 2025" not in history
+    assert "1er décembre 2025" not in history
     assert "lancement du produit" not in history
     # The Justice manager's board is linked for those who may open it only.
     board_link = 'href="/equipe/portefeuilles/pierre.boussole/"'

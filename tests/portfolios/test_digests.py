@@ -71,14 +71,15 @@ def digests(smtp_server) -> list:
 
 def test_each_manager_with_something_overdue_gets_one_email_listing_it(world, clock, smtp_server):
     clock.move_to("2026-03-18 08:00:00")  # Wednesday: the request waits for its first answer since Tuesday
-    assert send() == "1 synthèse(s) envoyée(s).\n"
+    assert send() == "1 synthèse envoyée.\n"
 
     [message] = digests(smtp_server)
     assert message["To"] == "pierre.boussole@beta.gouv.fr"
-    assert message["Subject"].strip() == "Votre synthèse de la semaine : 2 point(s) en retard"
+    assert message["Subject"].strip() == "Votre synthèse de la semaine : 2 points en retard"
     body = message.get_content()
     assert "Portefeuille Justice :" in body
-    assert "  - Casier simplifié : comité d'investissement attendu avant le 02/12/2025 (dernier le 02/06/2025)" in body
+    overdue = "Casier simplifié : comité d'investissement attendu avant le 2 décembre 2025 (dernier le 2 juin 2025)"
+    assert f"  - {overdue}" in body
     assert "Greffe sans comité" not in body  # no committee known: nothing is due
     assert "Guichet — demandes sans première réponse dans le délai :" in body
     assert f"  - Demande {world['late'].reference} : Une question sans réponse" in body
@@ -98,11 +99,11 @@ def test_once_per_week_whatever_the_frequency(world, clock, smtp_server):
     assert len(digests(smtp_server)) == 1
     for moment in ("2026-03-18 08:05:00", "2026-03-20 16:00:00", "2026-03-22 22:30:00"):  # Sunday 23:30 in Paris
         clock.move_to(moment)
-        assert send() == "0 synthèse(s) envoyée(s).\n"
+        assert send() == "0 synthèse envoyée.\n"
     assert len(digests(smtp_server)) == 1
 
     clock.move_to("2026-03-22 23:00:00")  # Monday 0:00 in Paris: ISO week 2026-W13
-    assert send() == "1 synthèse(s) envoyée(s).\n"
+    assert send() == "1 synthèse envoyée.\n"
     assert [m["To"] for m in digests(smtp_server)] == ["pierre.boussole@beta.gouv.fr"] * 2
     assert DigestSent.objects.filter(user=person("pierre.boussole")).count() == 2
     clock.move_to("2026-03-23 10:00:00")
@@ -112,7 +113,7 @@ def test_once_per_week_whatever_the_frequency(world, clock, smtp_server):
 
 def test_nothing_overdue_nothing_sent(clock, organisation, smtp_server):
     product("neuf", name="Produit neuf", ministry="justice", start=datetime.date(2026, 2, 2))
-    assert send() == "0 synthèse(s) envoyée(s).\n"
+    assert send() == "0 synthèse envoyée.\n"
     assert digests(smtp_server) == []
     assert smtp_server.messages == []
 
@@ -124,5 +125,5 @@ def test_a_phase_over_its_norm_is_listed(clock, organisation, smtp_server):
     )
     send()
     [message] = digests(smtp_server)
-    assert message["Subject"].strip() == "Votre synthèse de la semaine : 1 point(s) en retard"
+    assert message["Subject"].strip() == "Votre synthèse de la semaine : 1 point en retard"
     assert "  - Produit ancien : en construction depuis 21 mois (repère : 18 mois)" in message.get_content()

@@ -11,6 +11,7 @@ from django.utils.crypto import get_random_string
 from django.utils.dateparse import parse_datetime
 
 from incubateur.accounts.api_auth import CSRF_FAILED, api_token_issue, api_tokens_revoke_for
+from incubateur.core.text import datetime_fr
 from incubateur.programmes import services
 from incubateur.programmes.models import Application, ApplicationStatus, Call, Programme
 from incubateur.programmes.rules import euros
@@ -86,12 +87,11 @@ def test_a_team_applies_is_decided_within_the_envelope_and_the_results_are_publi
     under_review(application, team.staff)
     # Not before the call closes (others may still apply): a 400 about the whole action, saying when.
     early = staff.post(f"/applications/{application.pk}/decision", {"decision": "laureate", "amount": 200_000})
-    closes = timezone.localtime(call.closes_at)
     assert errors(early) == [
         (
             [],
             f"Impossible de décider d'une candidature avant la clôture de l'appel « FAST 18 », le "
-            f"{closes:%d/%m/%Y à %H:%M} : des candidatures peuvent encore être déposées.",
+            f"{datetime_fr(call.closes_at)} : des candidatures peuvent encore être déposées.",
         )
     ]
     close(call)
@@ -249,10 +249,7 @@ def test_a_closed_call_refuses_drafts_and_submissions_with_its_closing_date(team
     pk = created.json()["id"]
     closed_at = timezone.now() - datetime.timedelta(minutes=1)
     Call.objects.filter(pk=call.pk).update(closes_at=closed_at)
-    message = (
-        f"L'appel « FAST 18 » est clos depuis le {timezone.localtime(closed_at):%d/%m/%Y à %H:%M} : il ne reçoit "
-        "plus de candidature."
-    )
+    message = f"L'appel « FAST 18 » est clos depuis le {datetime_fr(closed_at)} : il ne reçoit plus de candidature."
     assert errors(Caller(team.member).post(f"/applications/{pk}/submit")) == [([], message)]
     assert Application.objects.get(pk=pk).status == ApplicationStatus.DRAFT
     other = justice_product(ghid="autre-produit", name="Autre produit")

@@ -12,6 +12,7 @@ from django.utils import timezone
 from freezegun import freeze_time
 
 from incubateur.core.models import Notification
+from incubateur.core.text import datetime_fr
 from incubateur.programmes import services
 from incubateur.programmes.models import Application, ApplicationStatus, Call, Programme, Question
 from tests.factories import person
@@ -132,12 +133,11 @@ def test_a_closed_or_upcoming_call_says_so_with_the_service_s_message(team):
     )
     client = login(team.member)
     text = main_text(client.get(f"/programmes/appels/{closed.pk}/candidater/"))
-    assert "L'appel « FAST 18 » est clos depuis le 01/06/2026 à 18:00 : il ne reçoit plus de candidature." in text
+    assert "L'appel « FAST 18 » est clos depuis le 1er juin 2026 à 18:00 : il ne reçoit plus de candidature." in text
     response = client.post(f"/programmes/appels/{closed.pk}/candidater/", {"product": team.product.pk})
-    assert "est clos depuis le 01/06/2026 à 18:00" in main_text(response)
-    opens = timezone.localtime(upcoming.opens_at)
+    assert "est clos depuis le 1er juin 2026 à 18:00" in main_text(response)
     text = main_text(client.get(f"/programmes/appels/{upcoming.pk}/candidater/"))
-    assert f"L'appel « FAST 19 » ouvrira le {opens:%d/%m/%Y à %H:%M}." in text
+    assert f"L'appel « FAST 19 » ouvrira le {datetime_fr(upcoming.opens_at)}." in text
     assert not Application.objects.exists()
 
 
@@ -388,10 +388,7 @@ def test_the_deadline_is_at_the_minute_in_paris_time_across_a_dst_change(organis
         else:
             assert response.status_code == 200
             assert application.status == ApplicationStatus.DRAFT
-            message = (
-                f"L'appel « FAST 18 » est clos depuis le {closes_at:%d/%m/%Y à %H:%M} : "
-                "il ne reçoit plus de candidature."
-            )
+            message = f"L'appel « FAST 18 » est clos depuis le {shown} : il ne reçoit plus de candidature."
             assert message in main_text(response)
             page = client.get(url(application))
             assert f"Ce brouillon n'a pas été déposé {message}" in main_text(page)

@@ -8,7 +8,7 @@ from incubateur.programmes.models import Programme
 def test_load_programmes_creates_the_incubators_programmes_once():
     out = StringIO()
     call_command("load_programmes", stdout=out)
-    assert "6 programme(s) créé(s)" in out.getvalue()
+    assert "6 programmes créés" in out.getvalue()
     assert list(Programme.objects.values_list("slug", flat=True)) == [
         "fast",
         "consolidation",

@@ -205,7 +205,7 @@ def test_a_call_shows_its_rules_to_anonymous_people_and_asks_them_to_log_in_to_a
     text = main_text(response)
     assert "FAST 18 ouvert Programme : FAST" in text
     assert "Le fonds d'accélération des startups d'État." in text
-    assert "Ouverture : 1 novembre 2026 à 09:00 (heure de Paris)" in text
+    assert "Ouverture : 1er novembre 2026 à 09:00 (heure de Paris)" in text
     assert "Clôture : 29 mars 2027 à 12:00 (heure de Paris)" in text
     assert "Une équipe produit, par l'un de ses membres actifs : une seule candidature par produit." in text
     assert f"Enveloppe de l'appel : 1{NNBSP}000{NNBSP}000{NBSP}€" in text

@@ -13,6 +13,7 @@ from django.db import OperationalError, connection
 from django.utils import timezone
 
 from incubateur.core.models import JournalEntry, Notification, Visibility
+from incubateur.core.text import datetime_fr
 from incubateur.programmes import perms, services
 from incubateur.programmes.models import Application, ApplicationStatus, Call, Review
 from incubateur.programmes.selectors import staff as queries_staff
@@ -405,10 +406,9 @@ def test_deciding_and_publishing_wait_for_the_call_to_close(client, call, applic
     the closing date, the pages say it where the action would be."""
     a, _, _ = reviewers
     review(application, a, 4, 4, 4, 4)
-    closes = timezone.localtime(call.closes_at)
     expected = (
         f"Impossible de décider d'une candidature avant la clôture de l'appel « FAST 18 », le "
-        f"{closes:%d/%m/%Y à %H:%M} : des candidatures peuvent encore être déposées."
+        f"{datetime_fr(call.closes_at)} : des candidatures peuvent encore être déposées."
     )
     with pytest.raises(ValidationError) as error:
         decide(application, a, 100_000)
@@ -582,7 +582,7 @@ def test_publishing_writes_public_rows_and_tells_each_applicant_privately(client
         public["programmes.laureate_published"].message == f"FAST 18 : Justice pour tous lauréat, {eur('200 000 €')}"
     )
     assert public["programmes.results_published"].message == (
-        f"Résultats de « FAST 18 » : 1 lauréat(s), {eur('200 000 €')} au total"
+        f"Résultats de « FAST 18 » : 1 lauréat, {eur('200 000 €')} au total"
     )
     assert not any("impact n'est pas mesuré" in e.message for e in JournalEntry.objects.all())
 
@@ -638,7 +638,7 @@ def test_publication_waits_for_every_decision(client, call, application, reviewe
     close(call)
     response = page(client, a, f"/equipe/programmes/appels/{call.pk}/publier/", {})
     assert response.status_code == 200
-    assert "1 candidature(s) attendent encore une décision." in words(response)
+    assert "1 candidature attend encore une décision." in words(response)
     call.refresh_from_db()
     assert not call.results_published
 

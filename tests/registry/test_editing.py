@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from incubateur.core.models import JournalEntry, Visibility
+from incubateur.core.text import date_fr
 from incubateur.registry import perms, services
 from incubateur.registry.forms import PhaseAddForm
 from incubateur.registry.models import Member, Phase, Product
@@ -293,7 +294,7 @@ def test_add_a_phase(client, product, team_member):
     entry = JournalEntry.objects.get(action="registry.phase_added")
     assert entry.visibility == Visibility.PUBLIC
     assert entry.actor == team_member
-    assert entry.message == f"DossierFacile : phase « accélération » à partir du {days(-1):%d/%m/%Y}"
+    assert entry.message == f"DossierFacile : phase « accélération » à partir du {date_fr(days(-1))}"
     assert "La phase « accélération » a été ajoutée." in text(client.get(PHASES))
     # It is the current phase now: the products list filters on it.
     assert [p.name for p in client.get("/produits/", {"phase": "acceleration"}).context["page_obj"]] == [
@@ -352,7 +353,7 @@ def test_end_the_current_phase(client, product, team_member):
     assert current.end == TODAY
     entry = JournalEntry.objects.get(action="registry.phase_ended")
     assert entry.visibility == Visibility.PUBLIC
-    assert entry.message == f"DossierFacile : fin de la phase « construction » le {TODAY:%d/%m/%Y}"
+    assert entry.message == f"DossierFacile : fin de la phase « construction » le {date_fr(TODAY)}"
     page = text(client.get(PHASES))
     assert "La phase « construction » est terminée." in page
     # Nothing left to end: the form is gone, and posting it anyway is refused.
@@ -365,7 +366,7 @@ def test_end_the_current_phase(client, product, team_member):
 @pytest.mark.parametrize(
     "end,error",
     [
-        (days(-200).isoformat(), f"La date de fin ne peut pas précéder le début de la phase ({days(-199):%d/%m/%Y})."),
+        (days(-200).isoformat(), f"La date de fin ne peut pas précéder le début de la phase ({date_fr(days(-199))})."),
         ("", "Indiquez la date de fin."),
         ("demain", "Saisissez une date valide."),
     ],

@@ -12,9 +12,9 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import formats, timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from incubateur.core.text import datetime_fr
 from incubateur.guichet import perms, services
 from incubateur.guichet.forms.requester import AssignForm, ParticipantForm, ReplyForm, StatusForm, TicketForm
 from incubateur.guichet.kinds import Kind, info
@@ -22,13 +22,6 @@ from incubateur.guichet.models import Status, Ticket
 from incubateur.guichet.routing import route
 from incubateur.guichet.selectors import requester as selectors
 from incubateur.ui.forms import run_service
-
-
-def _when(moment) -> str:
-    """« 3 mars 2025 à 17:00 », Paris time."""
-    local = timezone.localtime(moment)
-    return f"{formats.date_format(local, 'j F Y')} à {formats.time_format(local, 'H:i')}"
-
 
 # --- Asking ------------------------------------------------------------------------------------------------------
 
@@ -68,7 +61,7 @@ def home(request):
 
 
 def _submitted_message(ticket: Ticket) -> str:
-    due = _when(ticket.first_response_due)
+    due = datetime_fr(ticket.first_response_due)
     if ticket.assignee is not None:
         who = f"{ticket.assignee.display_name} vous répondra"
     else:

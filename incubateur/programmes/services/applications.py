@@ -9,6 +9,7 @@ from django.utils import timezone
 from incubateur.core import journal, notifications
 from incubateur.core.errors import NotAllowed, Stale
 from incubateur.core.models import Visibility
+from incubateur.core.text import datetime_fr
 from incubateur.organisation.selectors import contact_for
 from incubateur.programmes import perms, rules
 from incubateur.programmes.models import ApplicantType, Application, ApplicationStatus, Call, EligibilityCriterion
@@ -84,13 +85,12 @@ def application_create(
 
 def closed_message(call: Call) -> str:
     if call.closes_at and call.is_closed():
-        local = timezone.localtime(call.closes_at)
         return (
-            f"L'appel « {call.title} » est clos depuis le {local:%d/%m/%Y à %H:%M} : il ne reçoit plus de candidature."
+            f"L'appel « {call.title} » est clos depuis le {datetime_fr(call.closes_at)} : "
+            "il ne reçoit plus de candidature."
         )
     if call.opens_at and timezone.now() < call.opens_at:
-        local = timezone.localtime(call.opens_at)
-        return f"L'appel « {call.title} » ouvrira le {local:%d/%m/%Y à %H:%M}."
+        return f"L'appel « {call.title} » ouvrira le {datetime_fr(call.opens_at)}."
     return f"L'appel « {call.title} » n'est pas ouvert."
 
 

@@ -6,6 +6,7 @@ from django.db import transaction
 from incubateur.core import journal
 from incubateur.core.errors import NotAllowed
 from incubateur.core.models import Visibility
+from incubateur.core.text import quantity
 from incubateur.programmes import perms
 from incubateur.programmes.models import Call, EligibilityCriterion, Question, SelectionCriterion
 
@@ -85,8 +86,8 @@ def call_rules_set(*, actor, call: Call, questions: list[dict], eligibility: lis
         actor=actor,
         action="programmes.call_rules_set",
         message=(
-            f"Règles de l'appel « {call.title} » : {len(questions)} question(s), {len(eligibility)} critère(s) "
-            f"d'éligibilité, {len(criteria)} critère(s) de sélection"
+            f"Règles de l'appel « {call.title} » : {quantity(len(questions), 'question')}, "
+            f"{quantity(len(eligibility), 'critère')} d'éligibilité, {quantity(len(criteria), 'critère')} de sélection"
         ),
         visibility=Visibility.INTERNAL,
         obj=call,

@@ -9,6 +9,7 @@ from django.utils import timezone
 from incubateur.core import journal, notifications
 from incubateur.core.errors import NotAllowed
 from incubateur.core.models import Visibility
+from incubateur.core.text import datetime_fr, plural, quantity
 from incubateur.programmes import perms, rules
 from incubateur.programmes.models import DECIDABLE, GRANTED, Application, ApplicationStatus, Call, Review
 from incubateur.programmes.services._links import link
@@ -18,9 +19,8 @@ def not_closed_message(call: Call, action: str) -> str:
     """Why `action` (« décider d'une candidature », « publier les résultats ») waits for the call to close."""
     if call.closes_at is None:
         return f"Impossible de {action} : l'appel « {call.title} » n'a pas de date de clôture. Fixez-la d'abord."
-    local = timezone.localtime(call.closes_at)
     return (
-        f"Impossible de {action} avant la clôture de l'appel « {call.title} », le {local:%d/%m/%Y à %H:%M} : "
+        f"Impossible de {action} avant la clôture de l'appel « {call.title} », le {datetime_fr(call.closes_at)} : "
         "des candidatures peuvent encore être déposées."
     )
 
@@ -121,7 +121,13 @@ def results_publish(*, call: Call, actor) -> Call:
         raise ValidationError({"__all__": [not_closed_message(call, "publier les résultats")]})
     pending = Application.objects.filter(call=call, status__in=DECIDABLE).count()
     if pending:
-        raise ValidationError({"__all__": [f"{pending} candidature(s) attendent encore une décision."]})
+        raise ValidationError(
+            {
+                "__all__": [
+                    f"{quantity(pending, 'candidature')} {plural(pending, 'attend', 'attendent')} encore une décision."
+                ]
+            }
+        )
     laureates = list(Application.objects.filter(call=call, status__in=GRANTED).select_related("product", "applicant"))
     others = list(
         Application.objects.filter(call=call, status=ApplicationStatus.NOT_SELECTED).select_related("applicant")
@@ -142,7 +148,9 @@ def results_publish(*, call: Call, actor) -> Call:
     journal.record(
         actor=actor,
         action="programmes.results_published",
-        message=f"Résultats de « {call.title} » : {len(laureates)} lauréat(s), {rules.euros(total)} au total",
+        message=(
+            f"Résultats de « {call.title} » : {quantity(len(laureates), 'lauréat')}, {rules.euros(total)} au total"
+        ),
         visibility=Visibility.PUBLIC,
         obj=call,
         data={"laureates": len(laureates), "total": total},

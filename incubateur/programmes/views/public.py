@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from incubateur.core.roles import is_staff
+from incubateur.core.text import datetime_fr, de
 from incubateur.programmes import perms, rules, services
 from incubateur.programmes.forms.public import ApplicationForm, NameApplyForm, ProductApplyForm
 from incubateur.programmes.models import GRANTED, ApplicantType, Application, ApplicationStatus
@@ -114,14 +115,13 @@ def apply(request, pk: int):
         except IntegrityError:
             # The same team started one at the same instant (a double click): the unique constraint answers.
             product = form.chosen()
-            form.add_error("product", f"L'équipe de {product.name} a déjà une candidature à cet appel.")
+            form.add_error("product", f"L'équipe {de(product.name)} a déjà une candidature à cet appel.")
             application = None
         if application is not None:
-            closes = timezone.localtime(call.closes_at)
             messages.success(
                 request,
                 "Votre candidature est commencée : elle reste un brouillon, que votre équipe peut compléter, "
-                f"jusqu'à ce que vous la déposiez, avant le {closes:%d/%m/%Y à %H:%M}.",
+                f"jusqu'à ce que vous la déposiez, avant le {datetime_fr(call.closes_at)}.",
             )
             return redirect("programmes:application", pk=application.pk)
     return render(

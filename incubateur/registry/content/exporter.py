@@ -26,6 +26,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from incubateur.core.text import quantity
 from incubateur.registry.content.frontmatter import YamlTimestamp, dump
 from incubateur.registry.content.kinds import BODY_KEY, KIND, KINDS
 from incubateur.registry.enums import PhaseName
@@ -56,7 +57,7 @@ class ExportReport:
     more_lines: list[str] = field(default_factory=list)  # what the import hooks wrote back
 
     def lines(self) -> list[str]:
-        out = [f"{kind.label} : {self.written[kind.name]} fichier(s)" for kind in KINDS]
+        out = [f"{kind.label} : {quantity(self.written[kind.name], 'fichier')}" for kind in KINDS]
         if self.skipped:
             out.append(f"identifiants impossibles comme noms de fichier, non exportés : {', '.join(self.skipped)}")
         return out + self.more_lines

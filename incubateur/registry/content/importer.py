@@ -30,6 +30,7 @@ from django.utils.module_loading import import_string
 
 from incubateur.core import journal
 from incubateur.core.models import Visibility
+from incubateur.core.text import quantity
 from incubateur.registry.content.kinds import KINDS
 from incubateur.registry.content.problems import ImportRefused
 from incubateur.registry.content.tree import Progress, read_tree
@@ -51,15 +52,16 @@ def import_betagouv(
         for hook in settings.REGISTRY_IMPORT_HOOKS:
             report.more_lines += import_string(hook)(content=tree.content, by=by)
         totals = ", ".join(
-            f"{report.created[k.name] + report.updated[k.name] + report.unchanged[k.name]} {k.label}" for k in KINDS
+            k.count(report.created[k.name] + report.updated[k.name] + report.unchanged[k.name]) for k in KINDS
         )
         journal.record(
             actor=by,
             action="registry.import_betagouv",
             message=(
-                f"Import de beta.gouv.fr ({totals}) : {sum(report.created.values())} créé(s), "
-                f"{sum(report.updated.values())} modifié(s), {sum(report.unchanged.values())} inchangé(s), "
-                f"{len(report.warnings)} avertissement(s)"
+                f"Import de beta.gouv.fr ({totals}) : {quantity(sum(report.created.values()), 'créé')}, "
+                f"{quantity(sum(report.updated.values()), 'modifié')}, "
+                f"{quantity(sum(report.unchanged.values()), 'inchangé')}, "
+                f"{quantity(len(report.warnings), 'avertissement')}"
             ),
             visibility=Visibility.INTERNAL,
             data=report.summary(),

@@ -4,6 +4,7 @@
 import datetime
 from dataclasses import dataclass
 
+from incubateur.core.text import quantity
 from incubateur.registry.content.kinds import FOLDER_ORDER
 
 
@@ -44,7 +45,7 @@ class ImportRefused(Exception):
     def render(self) -> str:
         errors = self.errors
         lines = [
-            f"Rien n'a été importé : {len(errors)} erreur(s)"
+            f"Rien n'a été importé : {quantity(len(errors), 'erreur')}"
             + (" (--strict : les avertissements comptent)" if self.strict else "")
             + "."
         ]

@@ -14,6 +14,7 @@ from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db import connections, models, router
 
 from incubateur.accounts.models import normalize_email
+from incubateur.core.text import plural, quantity
 from incubateur.registry import cache
 from incubateur.registry.content.kinds import KIND, KINDS, Kind
 from incubateur.registry.content.problems import ImportRefused, Problem
@@ -109,13 +110,20 @@ class Report:
         for kind in KINDS:
             n = kind.name
             line = (
-                f"{kind.label} : {self.created[n]} créé(s), {self.updated[n]} modifié(s), "
-                f"{self.unchanged[n]} inchangé(s), {self.warnings_of(kind)} avertissement(s)"
+                f"{kind.label} : {kind.agree(self.created[n], 'créé')}, {kind.agree(self.updated[n], 'modifié')}, "
+                f"{kind.agree(self.unchanged[n], 'inchangé')}, {quantity(self.warnings_of(kind), 'avertissement')}"
             )
-            if self.absent[n]:
-                line += f" ; {self.absent[n]} absent(s) de l'arborescence, laissé(s) tel(s) quel(s)"
+            if absent := self.absent[n]:
+                left, as_is = ("laissée", "telle quelle") if kind.feminine else ("laissé", "tel quel")
+                line += (
+                    f" ; {kind.agree(absent, 'absent')} de l'arborescence, "
+                    f"{plural(absent, left)} {plural(absent, as_is, as_is.replace(' ', 's ') + 's')}"
+                )
             out.append(line)
-        out.append(f"comptes : {self.accounts_created} créé(s), {self.accounts_linked} existant(s) relié(s)")
+        out.append(
+            f"comptes : {quantity(self.accounts_created, 'créé')}, "
+            f"{quantity(self.accounts_linked, 'existant')} {plural(self.accounts_linked, 'relié')}"
+        )
         return out + self.more_lines
 
     def summary(self) -> dict:

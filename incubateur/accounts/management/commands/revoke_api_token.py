@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from incubateur.accounts.api_auth import api_token_revoke_secret, api_tokens_revoke_for
 from incubateur.accounts.models import User
+from incubateur.core.text import plural, quantity
 
 
 class Command(BaseCommand):
@@ -21,7 +22,7 @@ class Command(BaseCommand):
             if user is None:
                 raise CommandError(f"Aucun compte avec l'adresse {value}.")
             count = api_tokens_revoke_for(user=user)
-            self.stdout.write(f"{count} jeton(s) révoqué(s) pour {user.email}.")
+            self.stdout.write(f"{quantity(count, 'jeton')} {plural(count, 'révoqué')} pour {user.email}.")
             return
         if "@" in value:
             raise CommandError("Pour révoquer les jetons d'un compte par son adresse, ajoutez --all.")

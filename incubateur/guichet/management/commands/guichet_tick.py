@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
+from incubateur.core.text import plural, quantity
 from incubateur.guichet.services.housekeeping import tick
 
 
@@ -11,6 +12,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         report = tick()
         self.stdout.write(
-            f"{report.reminded} rappel(s), {report.escalated} alerte(s) de retard, "
-            f"{report.closed} demande(s) close(s)."
+            f"{quantity(report.reminded, 'rappel')}, {quantity(report.escalated, 'alerte')} de retard, "
+            f"{quantity(report.closed, 'demande')} {plural(report.closed, 'close')}."
         )

@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from incubateur.core.text import plural, quantity
 from incubateur.guichet.models import RoutingRule
 from incubateur.guichet.routing import load_default_rules
 
@@ -19,4 +20,4 @@ class Command(BaseCommand):
             return
         with transaction.atomic():
             created = load_default_rules()
-        self.stdout.write(f"{created} règle(s) de routage créée(s).")
+        self.stdout.write(f"{quantity(created, 'règle')} de routage {plural(created, 'créée')}.")

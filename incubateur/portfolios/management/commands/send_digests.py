@@ -3,6 +3,7 @@ frequency cron runs it at)."""
 
 from django.core.management.base import BaseCommand
 
+from incubateur.core.text import plural, quantity
 from incubateur.portfolios.digests import send_digests
 
 
@@ -11,4 +12,4 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         sent = send_digests()
-        self.stdout.write(f"{sent} synthèse(s) envoyée(s).")
+        self.stdout.write(f"{quantity(sent, 'synthèse')} {plural(sent, 'envoyée')}.")

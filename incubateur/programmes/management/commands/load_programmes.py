@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from incubateur.core.text import plural, quantity
 from incubateur.programmes.catalogue import load_programmes
 
 
@@ -12,4 +13,4 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         with transaction.atomic():
             created = load_programmes()
-        self.stdout.write(f"{created} programme(s) créé(s).")
+        self.stdout.write(f"{quantity(created, 'programme')} {plural(created, 'créé')}.")
