@@ -12,7 +12,7 @@ class CoreConfig(AppConfig):
         # django-tasks-db names its app in English (a plain string, not translatable); its models' and fields'
         # labels are translated by locale/fr (this app's catalogue) and its admin re-registered in core/admin.py.
         if apps.is_installed("django_tasks_db"):
-            apps.get_app_config("django_tasks_database").verbose_name = "tâches de fond"
+            apps.get_app_config("django_tasks_database").verbose_name = "Tâches de fond"
         # The admin's forms for URL fields (ours and third parties', e.g. django-dsfr's configuration) assume https
         # for a scheme-less address, as Django 6 will; today Django warns on each such form (RemovedInDjango60Warning)
         # and its transitional setting warns too. django.contrib.admin comes first in INSTALLED_APPS, so every

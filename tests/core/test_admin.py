@@ -101,7 +101,7 @@ def test_the_task_queue_admin_is_in_french(client):
     )
     client.force_login(UserFactory(admin=True))
     index = client.get(reverse("admin:index")).content.decode()
-    assert "tâches de fond" in index and "Résultats de tâches" in index
+    assert "Tâches de fond" in index and "Résultats de tâches" in index
     changelist = client.get(reverse("admin:django_tasks_database_dbtaskresult_changelist")).content.decode()
     for french in ("Identifiant", "Tâche", "Mise en file le", "File d’attente", "Réussie", "Prête", "Échouée"):
         assert french in changelist
