@@ -42,16 +42,6 @@ def get_json(client, name: str):
     return json.loads(response.content)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_memo():
-    # The per-process bytes are keyed by the registry version, which is new in each test; start clean anyway.
-    api_v27._memo.clear()
-    api_v27._v3_members.clear()
-    yield
-    api_v27._memo.clear()
-    api_v27._v3_members.clear()
-
-
 @pytest.fixture
 def anct():
     """The anchor's example: ANCT sponsors "Mon Service", incubated at ANCT; Camille Martin works on it."""

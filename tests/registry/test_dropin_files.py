@@ -8,21 +8,11 @@ import json
 import pytest
 from freezegun import freeze_time
 
-from incubateur.registry.api import v27 as api_v27
 from incubateur.registry.models import Phase, ProductIncubator
 from tests.registry.factories import IncubatorFactory, MemberFactory, MissionFactory, ProductFactory
 
 D = datetime.date
 TODAY = D(2025, 6, 15)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_memo():
-    api_v27._memo.clear()
-    api_v27._v3_members.clear()
-    yield
-    api_v27._memo.clear()
-    api_v27._v3_members.clear()
 
 
 @pytest.fixture

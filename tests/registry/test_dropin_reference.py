@@ -33,15 +33,6 @@ from tests.utils import SAMPLE
 FRONT_MATTER = re.compile(r"\A(---\s*\n.*?\n?)^((---|\.\.\.)\s*$\n?)", re.MULTILINE | re.DOTALL)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_memo():
-    api_v27._memo.clear()
-    api_v27._v3_members.clear()
-    yield
-    api_v27._memo.clear()
-    api_v27._v3_members.clear()
-
-
 @pytest.fixture
 def imported():
     call_command("import_betagouv", str(SAMPLE), stdout=StringIO())
