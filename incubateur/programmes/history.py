@@ -19,6 +19,8 @@ from incubateur.core.text import plural, quantity
 from incubateur.programmes.models import Application, ApplicationStatus, Call, Programme
 from incubateur.registry.content import (
     Document,
+    ExportRefused,
+    FileRefused,
     FrontMatterError,
     ImportRefused,
     Problem,
@@ -27,6 +29,7 @@ from incubateur.registry.content import (
     parse,
     read_text,
     read_utf8,
+    write_file,
 )
 from incubateur.registry.models import Product
 
@@ -204,7 +207,7 @@ def export_fast_history(*, content: Path) -> list[str]:
                 continue
             path = folder / f"{number:02d}_fast.md"
             i = 1
-            while path.exists():  # a file the import could not read, or one of another edition: left as it is
+            while path.exists() or path.is_symlink():  # a file the import could not read, another edition's, a link
                 i += 1
                 path = folder / f"{number:02d}_fast-{i}.md"
             front, body = {"title": title, "sidebar": "sidebar-fast.html", "promotion": number}, text
@@ -214,13 +217,14 @@ def export_fast_history(*, content: Path) -> list[str]:
                 continue
             path, body = edition.path, text
             front = {**edition.document.data, "title": title, "promotion": number}
-        folder.mkdir(parents=True, exist_ok=True)
         try:
             file_text = dump(front, body)
         except yaml.YAMLError:  # a value of the old front matter that cannot be written back: only ours, then
             file_text = dump({"title": title, "sidebar": "sidebar-fast.html", "promotion": number}, body)
-        with open(path, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(file_text)
+        try:  # never through a link (a linked file is replaced, a linked `_fasts/` refuses the export)
+            write_file(content, f"_fasts/{path.name}", file_text)
+        except FileRefused as refused:
+            raise ExportRefused([refused]) from refused
         written += 1
     if not written and not unchanged:
         return []

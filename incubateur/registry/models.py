@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from incubateur.core.text import date_fr
+from incubateur.registry.converters import validate_identifier
 from incubateur.registry.enums import (
     ACTIVE_PHASES,
     MINISTRY_CHOICES,
@@ -22,10 +23,21 @@ from incubateur.registry.enums import (
 )
 
 
+def identifier_field() -> models.CharField:
+    """A row's beta.gouv.fr identifier (its file's name in the content tree), valid by the converters' rule."""
+    return models.CharField(
+        "identifiant",
+        max_length=200,
+        unique=True,
+        validators=[validate_identifier],
+        help_text="Le nom de son fichier dans l'arborescence de beta.gouv.fr (sans « / », ni point au début).",
+    )
+
+
 class Organisation(models.Model):
     """A sponsor organisation (`content/_organisations/<ghid>.md`)."""
 
-    ghid = models.SlugField("identifiant", max_length=200, unique=True)
+    ghid = identifier_field()
     name = models.CharField("nom", max_length=300)
     acronym = models.CharField("sigle", max_length=100, blank=True)
     domaine_ministeriel = models.CharField("domaine ministériel", max_length=40, choices=MINISTRY_CHOICES, blank=True)
@@ -42,7 +54,7 @@ class Organisation(models.Model):
 
 
 class Incubator(models.Model):
-    ghid = models.SlugField("identifiant", max_length=200, unique=True)
+    ghid = identifier_field()
     title = models.CharField("nom", max_length=300)
     short_description = models.TextField("présentation courte", blank=True)
     description = models.TextField("présentation (Markdown)", blank=True)
@@ -92,7 +104,7 @@ class MemberQuerySet(models.QuerySet):
 class Member(models.Model):
     """A member of the community (`content/_authors/<username>.md`)."""
 
-    username = models.CharField("identifiant", max_length=200, unique=True)
+    username = identifier_field()
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         verbose_name="compte",
@@ -193,7 +205,7 @@ class ProductQuerySet(models.QuerySet):
 class Product(models.Model):
     """A product ("startup d'État", `content/_startups/<ghid>.md`)."""
 
-    ghid = models.SlugField("identifiant", max_length=200, unique=True)
+    ghid = identifier_field()
     name = models.CharField("nom", max_length=300)
     pitch = models.TextField("mission")
     description = models.TextField("description (Markdown)", blank=True)
@@ -330,7 +342,7 @@ class Event(models.Model):
 
 
 class Team(models.Model):
-    ghid = models.SlugField("identifiant", max_length=200, unique=True)
+    ghid = identifier_field()
     name = models.CharField("nom", max_length=300)
     mission = models.TextField("mission", blank=True)
     incubator = models.ForeignKey(Incubator, verbose_name="incubateur", on_delete=models.PROTECT, related_name="teams")

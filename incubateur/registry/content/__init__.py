@@ -5,12 +5,17 @@
   files, before anything is written; one error and nothing is written (`ImportRefused` lists every problem).
   Every problem (`Problem`) names its file, its line when known and its field.
 - `export_betagouv(path=…)` writes one Markdown file per row; `import(export(x))` changes nothing.
+- Neither follows a symbolic link below the folder it is given (`files`): the import refuses a linked file or
+  folder (an error naming it); the export replaces a linked file by a regular one (its target is not touched) and
+  refuses a linked folder (`ExportRefused`, nothing written). `write_file` writes a file of the tree so, for the
+  apps that write back files of their own (REGISTRY_EXPORT_HOOKS).
 - `parse(text)` / `dump(data, body)` read and write one Markdown file with a YAML front matter; `read_utf8`,
   `read_text` and `describe` are the importer's helpers for other apps reading files of the same tree
   (REGISTRY_IMPORT_HOOKS), so that their problems read as the importer's.
 """
 
-from incubateur.registry.content.exporter import ExportReport, export_betagouv
+from incubateur.registry.content.exporter import ExportRefused, ExportReport, export_betagouv
+from incubateur.registry.content.files import FileRefused, write_file
 from incubateur.registry.content.frontmatter import Document, FrontMatterError, InvalidDate, YamlTimestamp, dump, parse
 from incubateur.registry.content.importer import import_betagouv
 from incubateur.registry.content.kinds import KIND, KINDS, Kind
@@ -21,7 +26,9 @@ from incubateur.registry.content.writing import Report
 
 __all__ = [
     "Document",
+    "ExportRefused",
     "ExportReport",
+    "FileRefused",
     "FrontMatterError",
     "ImportRefused",
     "InvalidDate",
@@ -40,4 +47,5 @@ __all__ = [
     "read_text",
     "read_tree",
     "read_utf8",
+    "write_file",
 ]

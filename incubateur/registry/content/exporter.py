@@ -20,6 +20,8 @@ import datetime
 import os
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,8 +29,11 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from incubateur.core.text import quantity
+from incubateur.registry.content import files
+from incubateur.registry.content.files import LINKED_FOLDER, FileRefused, replace_file
 from incubateur.registry.content.frontmatter import YamlTimestamp, dump
 from incubateur.registry.content.kinds import BODY_KEY, KIND, KINDS
+from incubateur.registry.converters import identifier_problem
 from incubateur.registry.enums import PhaseName
 from incubateur.registry.models import (
     Event,
@@ -103,6 +108,17 @@ def _put(front: dict, key: str, value) -> None:
         front[key] = value
 
 
+class ExportRefused(Exception):
+    """Nothing was written: a folder of the destination is a symbolic link (`files` says why)."""
+
+    def __init__(self, refused: list[FileRefused]):
+        self.refused = refused
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        return "\n".join(["Rien n'a été exporté :", *(f"{r.rel}: {r.message}" for r in self.refused)])
+
+
 def folder_for(path: str | os.PathLike) -> Path:
     """`DIR`, or `DIR/content` when DIR is a beta.gouv.fr checkout (as the importer reads it)."""
     path = Path(path)
@@ -110,28 +126,61 @@ def folder_for(path: str | os.PathLike) -> Path:
 
 
 class _Writer:
-    def __init__(self, folder: Path, report: ExportReport):
-        self.folder = folder
+    """Writes into the kinds' folders, held open (their descriptors) from before the first file to the last: no
+    link is followed, a linked file is replaced by a regular one (`files.replace_file`), nothing is written outside
+    the destination."""
+
+    def __init__(self, folders: dict[str, int], report: ExportReport):
+        self.folders = folders
         self.report = report
 
     def write(self, kind: str, ident: str, front: dict, body: str) -> None:
-        if not ident or "/" in ident or "\\" in ident or "\0" in ident or ident.startswith("."):
+        if identifier_problem(ident):  # the converters' rule: a row so named cannot be a file of the folder
             self.report.skipped.append(f"{KIND[kind].folder}/{ident}")
             return
-        path = self.folder / KIND[kind].folder / f"{ident}.md"
-        with open(path, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(dump(front, body))
+        replace_file(f"{ident}.md", dump(front, body), dir_fd=self.folders[kind])
         self.report.written[kind] += 1
 
 
-def export_betagouv(*, path: str | os.PathLike) -> ExportReport:
-    """Write every organisation, incubator, product, member and team under `path` (files are replaced)."""
+@contextmanager
+def _open_folders(path: str | os.PathLike) -> Iterator[tuple[Path, dict[str, int]]]:
+    """The destination folder (`DIR`, followed if a link: the operator names it) and a descriptor per kind's folder
+    (created when missing). A checkout's `content/` or a kind's folder that is a link refuses the whole export,
+    before anything is written."""
+    path = Path(path)
+    if (path / "content").is_symlink():
+        raise ExportRefused([FileRefused("content", LINKED_FOLDER)])
     folder = folder_for(path)
-    for kind in KINDS:
-        (folder / kind.folder).mkdir(parents=True, exist_ok=True)
-    report = ExportReport(folder=folder)
-    w = _Writer(folder, report)
+    with ExitStack() as stack:
+        root = stack.enter_context(files.folder(folder, create=True))
+        folders, refused = {}, []
+        for kind in KINDS:
+            try:
+                fd = files.open_folder(kind.folder, dir_fd=root, rel=kind.folder, create=True)
+            except FileRefused as exc:
+                refused.append(exc)
+                continue
+            stack.callback(os.close, fd)
+            folders[kind.name] = fd
+        if refused:
+            raise ExportRefused(refused)
+        yield folder, folders
 
+
+def export_betagouv(*, path: str | os.PathLike) -> ExportReport:
+    """Write every organisation, incubator, product, member and team under `path` (files are replaced, never written
+    through: a link is replaced by a regular file; a linked folder refuses the export: `ExportRefused`)."""
+    with _open_folders(path) as (folder, folders):
+        report = ExportReport(folder=folder)
+        _export(_Writer(folders, report))
+    # What other apps derive from the tree at import (REGISTRY_IMPORT_HOOKS) they write back (REGISTRY_EXPORT_HOOKS;
+    # the programmes app: `_fasts/`, the past FAST editions, whose titles are nowhere else).
+    for hook in settings.REGISTRY_EXPORT_HOOKS:
+        report.more_lines += import_string(hook)(content=folder)
+    return report
+
+
+def _export(w: _Writer) -> None:
     for ghid, name, acronym, domaine, type_, extra in Organisation.objects.order_by("ghid").values_list(
         "ghid", "name", "acronym", "domaine_ministeriel", "type", "extra"
     ):
@@ -169,12 +218,6 @@ def export_betagouv(*, path: str | os.PathLike) -> ExportReport:
     ):
         front = {"name": name, "mission": mission, "incubator": incubator}
         w.write("teams", ghid, _with_extra(front, extra), extra.get(BODY_KEY, ""))
-
-    # What other apps derive from the tree at import (REGISTRY_IMPORT_HOOKS) they write back (REGISTRY_EXPORT_HOOKS;
-    # the programmes app: `_fasts/`, the past FAST editions, whose titles are nowhere else).
-    for hook in settings.REGISTRY_EXPORT_HOOKS:
-        report.more_lines += import_string(hook)(content=folder)
-    return report
 
 
 def _export_products(w: _Writer) -> None:

@@ -15,10 +15,12 @@ from django.core.validators import EmailValidator
 
 from incubateur.accounts.models import normalize_email
 from incubateur.core.ministries import MINISTRIES
+from incubateur.registry.content.files import FileRefused, read_bytes
 from incubateur.registry.content.frontmatter import FrontMatterError, InvalidDate
 from incubateur.registry.content.frontmatter import parse as parse_front_matter
 from incubateur.registry.content.kinds import BODY_KEY, KIND, Kind
 from incubateur.registry.content.problems import Problem, describe, field_name
+from incubateur.registry.converters import identifier_problem
 from incubateur.registry.enums import Domaine, EventName, MemberType, MissionStatus, OrganisationType, PhaseName
 from incubateur.registry.models import Incubator, Member, Mission, Organisation, Product, Team
 
@@ -89,6 +91,8 @@ def _identifier_problem(kind: str, ident: str) -> str | None:
     """Why a file's identifier (its name without `.md`) cannot be its row's key; None when it can."""
     if _FORBIDDEN.search(ident):
         return "caractère interdit dans l'identifiant (caractère nul ou code Unicode isolé)"
+    if message := identifier_problem(ident):  # the rule of the URLs and the admin (registry/converters.py)
+        return message
     limit = _identifier_max_length(kind)
     if len(ident) > limit:
         return f"identifiant trop long : {limit} caractères au plus ({len(ident)} donnés)"
@@ -298,11 +302,17 @@ class File:
 
 
 def read_utf8(path: str | os.PathLike, rel: str, problems: list[Problem]) -> str | None:
-    """The text of a file of the tree (`rel`, its path in the tree, for messages); None, with a problem added to
-    `problems`, when it cannot be read or is not UTF-8."""
+    """The text of a file of the tree (`rel`, its path in the tree: `path` ends with it); None, with a problem added
+    to `problems`, when it cannot be read or is not UTF-8. No link is followed within `rel` (`files.read_bytes`): a
+    linked file or folder is a problem naming it."""
+    path = os.fspath(path)
+    root = path.removesuffix(rel)
+    if not rel or root == path or (root and not root.endswith("/")):
+        raise ValueError(f"{path} does not end with {rel}")
     try:
-        with open(path, "rb") as handle:
-            return handle.read().decode("utf-8")
+        return read_bytes(root or ".", rel).decode("utf-8")
+    except FileRefused as exc:
+        problems.append(Problem(exc.rel, exc.message))
     except UnicodeDecodeError as exc:
         problems.append(Problem(rel, f"fichier illisible : pas en UTF-8 (octet {exc.start})"))
     except OSError as exc:

@@ -1,5 +1,6 @@
 """Reading the whole tree: every file read once (`reading`), then the references between files resolved
-(sponsors, incubators, products of a mission, teams…). Nothing is written."""
+(sponsors, incubators, products of a mission, teams…). Nothing is written. A symbolic link in the tree (a file, a
+kind's folder, a checkout's `content/`) is an error naming it: nothing of it is read (`files`)."""
 
 import os
 from collections import Counter, defaultdict
@@ -7,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from incubateur.registry.content.files import LINKED_FILE, LINKED_FOLDER
 from incubateur.registry.content.kinds import KINDS
 from incubateur.registry.content.problems import ImportRefused, Problem
 from incubateur.registry.content.reading import File, read_file, read_utf8
@@ -42,6 +44,8 @@ class Tree:
 def content_folder(path: str | os.PathLike) -> Path:
     """`PATH` is a beta.gouv.fr checkout (with `content/`) or its `content/` folder."""
     path = Path(path)
+    if (path / "content").is_symlink():  # a checkout's folder: links in it are not followed (files.py)
+        raise ImportRefused([Problem("content", LINKED_FOLDER)])
     if (path / "content").is_dir() and any((path / "content" / kind.folder).is_dir() for kind in KINDS):
         return path / "content"
     if any((path / kind.folder).is_dir() for kind in KINDS):
@@ -93,10 +97,17 @@ def read_tree(path: str | os.PathLike, *, progress: Progress | None = None) -> T
     counts: Counter = Counter()
     for kind in KINDS:
         folder = content / kind.folder
+        if folder.is_symlink():
+            problems.append(Problem(kind.folder, LINKED_FOLDER))
+            continue
         if not folder.is_dir():
             continue
         with os.scandir(folder) as it:
-            entries = sorted((e for e in it if not e.name.startswith(".") and e.is_file()), key=lambda e: e.name)
+            visible = [e for e in it if not e.name.startswith(".")]
+        # A link is refused, to a file or a folder, inside the tree or out of it (reading opens no link either).
+        for entry in sorted((e for e in visible if e.is_symlink()), key=lambda e: e.name):
+            problems.append(Problem(f"{kind.folder}/{entry.name}", LINKED_FILE))
+        entries = sorted((e for e in visible if not e.is_symlink() and e.is_file()), key=lambda e: e.name)
         total = len(entries)
         for done, entry in enumerate(entries, 1):
             name = entry.name
