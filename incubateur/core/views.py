@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
+from django.db.models import Q
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -16,7 +17,14 @@ from django.views.decorators.http import require_POST, require_safe
 from incubateur.core import services
 from incubateur.core.decorators import staff_required
 from incubateur.core.middleware import is_database_unavailable, unavailable_response
-from incubateur.core.models import JournalEntry, Notification, NotificationStatus, Visibility, WorkerHeartbeat
+from incubateur.core.models import (
+    JournalEntry,
+    Notification,
+    NotificationChannel,
+    NotificationStatus,
+    Visibility,
+    WorkerHeartbeat,
+)
 
 
 @login_not_required
@@ -85,11 +93,19 @@ def journal_list(request):
     )
 
 
+def _listed_notifications(user):
+    """The outbox as a member of the staff may see it: a notification about a confidential request is listed (masked)
+    only to its own recipient, who has access to the request; to anyone else, even a masked row (its date, its
+    number) would tell that such a request exists (#13)."""
+    mine = Q(channel=NotificationChannel.EMAIL, recipient=(user.email or "").strip().lower())
+    return Notification.objects.filter(Q(confidential=False) | mine)
+
+
 @staff_required
 @require_safe
 def notification_list(request):
     status = request.GET.get("etat", NotificationStatus.FAILED)
-    rows = Notification.objects.all()
+    rows = _listed_notifications(request.user)
     if status in NotificationStatus.values:
         rows = rows.filter(status=status)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
@@ -103,7 +119,7 @@ def notification_list(request):
 @staff_required
 @require_POST
 def notification_retry(request, pk: int):
-    notification = get_object_or_404(Notification, pk=pk)
+    notification = get_object_or_404(_listed_notifications(request.user), pk=pk)
     services.notification_retry(notification=notification, by=request.user)
     messages.success(request, "La notification sera envoyée de nouveau dans quelques instants.")
     return redirect("core:notifications")

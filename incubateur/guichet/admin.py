@@ -45,11 +45,12 @@ class ConfidentialScoped:
 
 
 @admin.register(Ticket)
-class TicketAdmin(NumberColumn, ConfidentialScoped, admin.ModelAdmin):
+class TicketAdmin(ConfidentialScoped, admin.ModelAdmin):
     ticket_path = "pk"
-    list_display = ["number", "created_at", "kind", "status", "requester", "assignee", "confidential"]
+    # Named by its reference, as everywhere (its sequential id would tell where confidential requests sit).
+    list_display = ["reference", "created_at", "kind", "status", "requester", "assignee", "confidential"]
     list_filter = ["kind", "status", "confidential", "channel"]
-    search_fields = ["subject", "requester__email", "assignee__email"]
+    search_fields = ["reference", "subject", "requester__email", "assignee__email"]
     list_select_related = ["requester", "assignee"]
     date_hierarchy = "created_at"
     inlines = [MessageInline]

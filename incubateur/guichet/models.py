@@ -14,6 +14,8 @@ from django.utils import timezone
 from incubateur.core.ministries import MINISTRY_CHOICES
 from incubateur.core.roles import is_member, is_staff
 from incubateur.core.text import datetime_fr, number_fr
+from incubateur.guichet.converters import LENGTH as REFERENCE_LENGTH
+from incubateur.guichet.converters import is_reference, new_reference
 from incubateur.guichet.kinds import Kind, Topic
 from incubateur.registry.models import Product
 
@@ -181,6 +183,17 @@ class TicketQuerySet(models.QuerySet):
             visible |= Q(confidential=False)
         return self.filter(visible)
 
+    def named(self, reference: str):
+        """The request of this reference (as people read and type it: case does not matter); none for a text that
+        is not a reference (an id, or anything else: the database never sees it)."""
+        if not is_reference(reference):
+            return self.none()
+        return self.filter(reference=reference.upper())
+
+    def for_page(self):
+        """What the request page shows besides the request (one query)."""
+        return self.select_related("product", "assignee", "requester", "recorded_by", "pole")
+
     def requester_side(self, user):
         """The requests the user asked, and the requests their product teams own (an accepted offer of help): not
         every request a member of the Incubator can see. Narrows; the scope is still `for_user`."""
@@ -213,8 +226,17 @@ class TicketQuerySet(models.QuerySet):
 
 
 class Ticket(models.Model):
-    """A request to the Incubator ("demande")."""
+    """A request to the Incubator ("demande"). It is named to people by its `reference` (random, see
+    `converters`), never by its sequential primary key."""
 
+    reference = models.CharField(
+        "référence",
+        max_length=REFERENCE_LENGTH,
+        unique=True,
+        default=new_reference,
+        editable=False,
+        help_text="Tirée au hasard à la création (ex. G-7K3Q-M2XR) : c'est elle qui nomme la demande, partout.",
+    )
     kind = models.CharField("type de demande", max_length=40, choices=Kind.choices)
     topic = models.CharField("sujet", max_length=40, choices=Topic.choices, blank=True)
     subject = models.CharField("objet", max_length=200)
@@ -304,14 +326,10 @@ class Ticket(models.Model):
 
     def __str__(self):
         # Never the subject: this string lands in the journal and the admin, confidential requests included.
-        return f"Demande n°{self.pk}"
+        return f"Demande {self.reference}"
 
     def get_absolute_url(self):
-        return reverse("guichet:ticket", args=[self.pk])
-
-    @property
-    def reference(self) -> str:
-        return f"n°{self.pk}"
+        return reverse("guichet:ticket", args=[self.reference])
 
     @property
     def is_open(self) -> bool:

@@ -143,7 +143,8 @@ def export(user) -> dict:
         ],
         "offres_d_aide": [_offer(offer, user) for offer in offers],
         "consultations": [
-            {"demande": f"n°{r.ticket_id}", "le": r.at} for r in Read.objects.filter(user=user).order_by("at", "pk")
+            {"demande": r.ticket.reference, "le": r.at}
+            for r in Read.objects.filter(user=user).select_related("ticket").order_by("at", "pk")
         ],
         "journal_de_mes_demandes_confidentielles": [
             {"date": e.at, "action": e.action, "message": e.message} for e in journal_rows

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from incubateur.guichet import converters  # noqa: F401 (registers <ticket:…>)
 from incubateur.guichet.views import desk, offers, requester, routing
 
 app_name = "guichet"
@@ -9,11 +10,14 @@ urlpatterns = [
     path("guichet/", requester.home, name="home"),
     path("guichet/nouvelle/<slug:kind>/", requester.new, name="new"),
     path("guichet/demandes/", requester.mine, name="mine"),
-    path("guichet/demandes/<int:pk>/", requester.ticket, name="ticket"),
-    path("guichet/demandes/<int:pk>/repondre/", requester.reply, name="reply"),
-    path("guichet/demandes/<int:pk>/statut/", requester.status, name="status"),
-    path("guichet/demandes/<int:pk>/attribuer/", requester.assign, name="assign"),
-    path("guichet/demandes/<int:pk>/acces/", requester.add_participant, name="add_participant"),
+    # A request by its reference (converters.py), never its sequential id; an old address by id (e-mails sent
+    # before #13) redirects to it only for those who may see the request (else a 404).
+    path("guichet/demandes/<ticket:reference>/", requester.ticket, name="ticket"),
+    path("guichet/demandes/<ticket:reference>/repondre/", requester.reply, name="reply"),
+    path("guichet/demandes/<ticket:reference>/statut/", requester.status, name="status"),
+    path("guichet/demandes/<ticket:reference>/attribuer/", requester.assign, name="assign"),
+    path("guichet/demandes/<ticket:reference>/acces/", requester.add_participant, name="add_participant"),
+    path("guichet/demandes/<int:pk>/", requester.ticket_by_id, name="ticket_by_id"),
     # Offers of help (the product's team decides, staff propose): views/offers.py
     path("guichet/offres/", offers.offers, name="offers"),
     path("guichet/offres/<int:pk>/", offers.offer, name="offer"),

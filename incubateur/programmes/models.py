@@ -253,14 +253,19 @@ GRANTED = (
 
 class ApplicationQuerySet(models.QuerySet):
     def for_user(self, user):
-        """Incubator staff see every application; an applicant sees their own and, for a product's application,
-        every member of the product's active team sees it (a team applies through any of its members)."""
+        """An applicant sees their own and, for a product's application, every member of the product's active team
+        sees it (a team applies through any of its members); Incubator staff also see every application once
+        submitted (`instructed()`): a draft is its applicants' business. The one scoping of the pages and the API."""
         if not is_member(user):
             return self.none()
+        mine = self.filter(Q(applicant=user) | Q(product__in=Product.objects.with_active_member(user).values("pk")))
         if is_staff(user):
-            return self
-        mine = Q(applicant=user) | Q(product__in=Product.objects.with_active_member(user).values("pk"))
-        return self.filter(mine)
+            return mine | self.instructed()
+        return mine
+
+    def instructed(self):
+        """What the Incubator's staff see and instruct: every application but the drafts."""
+        return self.exclude(status=ApplicationStatus.DRAFT)
 
     def running(self):
         return self.filter(status__in=RUNNING)

@@ -60,7 +60,7 @@ def thread(page: Page):
 
 
 def ticket_path(ticket: Ticket) -> str:
-    return f"/guichet/demandes/{ticket.pk}/"
+    return f"/guichet/demandes/{ticket.reference}/"
 
 
 # --- 1. A doubt about one's product ---------------------------------------------------------------------------------
@@ -94,7 +94,7 @@ def test_a_doubt_about_the_product_answered_by_the_portfolio_manager(as_user, ju
     member.get_by_label("Votre message").fill("Nos usagers ne viennent pas.\n\nQue feriez-vous ?")
     member.get_by_role("button", name="Envoyer ma demande").click()
 
-    expect(member).to_have_url(re.compile(r"/guichet/demandes/\d+/$"))
+    expect(member).to_have_url(re.compile(r"/guichet/demandes/G-[0-9A-Z]{4}-[0-9A-Z]{4}/$"))
     ticket = Ticket.objects.get(subject="Faut-il pivoter ?")
     assert ticket.assignee == person("pierre.boussole") and ticket.product == justice["product"]
     expect(status_message(member)).to_contain_text(
@@ -183,7 +183,7 @@ def test_a_confidential_request_is_read_by_the_chosen_person_only(as_user, justi
     member.get_by_label("Objet").fill("Tensions avec mon intrapreneur")
     member.get_by_label("Votre message").fill("Je ne sais plus comment faire.")
     member.get_by_role("button", name="Envoyer ma demande").click()
-    expect(member).to_have_url(re.compile(r"/guichet/demandes/\d+/$"))
+    expect(member).to_have_url(re.compile(r"/guichet/demandes/G-[0-9A-Z]{4}-[0-9A-Z]{4}/$"))
     ticket = Ticket.objects.get(subject="Tensions avec mon intrapreneur")
     assert ticket.confidential and ticket.assignee == person("gael.ivoire")
     expect(member).to_have_title(re.compile(f"^Demande confidentielle {ticket.reference} — "))
@@ -209,7 +209,7 @@ def test_a_confidential_request_is_read_by_the_chosen_person_only(as_user, justi
     recipient = as_user(person("gael.ivoire"))
     recipient.goto("/guichet/equipe/")
     expect(recipient.get_by_text("Tensions avec mon intrapreneur")).to_have_count(0)
-    recipient.get_by_role("link", name=f"Demande confidentielle n°{ticket.pk}").click()
+    recipient.get_by_role("link", name=f"Demande confidentielle {ticket.reference}").click()
     expect(recipient).to_have_url(re.compile(f"{ticket_path(ticket)}$"))
     expect(recipient.get_by_role("heading", level=1)).to_have_text("Tensions avec mon intrapreneur")
     expect(thread(recipient)).to_contain_text("Je ne sais plus comment faire.")
@@ -278,7 +278,7 @@ def test_an_offer_of_help_accepted_by_the_team_becomes_a_request(as_user, justic
     check_page(member, csp_violations)
     member.get_by_role("button", name="Accepter l'aide").click()
 
-    expect(member).to_have_url(re.compile(r"/guichet/demandes/\d+/$"))
+    expect(member).to_have_url(re.compile(r"/guichet/demandes/G-[0-9A-Z]{4}-[0-9A-Z]{4}/$"))
     offer.refresh_from_db()
     assert offer.status == OfferStatus.ACCEPTED and offer.ticket is not None
     expect(status_message(member)).to_contain_text(
@@ -288,7 +288,7 @@ def test_an_offer_of_help_accepted_by_the_team_becomes_a_request(as_user, justic
     check_page(member, csp_violations)
 
     member.goto(f"/guichet/offres/{offer.pk}/")
-    expect(member.get_by_role("link", name=f"Voir la demande n°{offer.ticket_id}")).to_be_visible()
+    expect(member.get_by_role("link", name=f"Voir la demande {offer.ticket.reference}")).to_be_visible()
     check_page(member, csp_violations)
 
 

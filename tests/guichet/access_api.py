@@ -30,11 +30,11 @@ def _ticket(*, confidential: bool):
 
 
 def _request(world) -> str:
-    return f"/api/v1/requests/{_ticket(confidential=False).pk}"
+    return f"/api/v1/requests/{_ticket(confidential=False).reference}"
 
 
 def _confidential_request(world) -> str:
-    return f"/api/v1/requests/{_ticket(confidential=True).pk}"
+    return f"/api/v1/requests/{_ticket(confidential=True).reference}"
 
 
 def _offer_pk() -> int:

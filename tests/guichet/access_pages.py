@@ -32,7 +32,7 @@ def _ticket(world: dict, *, confidential: bool = False):
 
 
 def _url(suffix: str = "", *, confidential: bool = False):
-    return lambda world: f"/guichet/demandes/{_ticket(world, confidential=confidential).pk}/{suffix}"
+    return lambda world: f"/guichet/demandes/{_ticket(world, confidential=confidential).reference}/{suffix}"
 
 
 SEEN_BY_STAFF = {ANON: LOGIN, MEMBER: 404, STAFF: 200, ADMIN: 200}
@@ -44,6 +44,17 @@ ROWS: list[Row] = [
     Row("guichet:new", logged_in(200), url=lambda world: "/guichet/nouvelle/autre/"),
     Row("guichet:mine", logged_in(200)),
     Row("guichet:ticket", SEEN_BY_STAFF, url=_url()),
+    # An old address by id (#13): a redirect to the reference's address for those who see the request, else a 404.
+    Row(
+        "guichet:ticket_by_id",
+        {ANON: LOGIN, MEMBER: 404, STAFF: 302, ADMIN: 302},
+        url=lambda world: f"/guichet/demandes/{_ticket(world).pk}/",
+    ),
+    Row(
+        "guichet:ticket_by_id",
+        CONFIDENTIAL,
+        url=lambda world: f"/guichet/demandes/{_ticket(world, confidential=True).pk}/",
+    ),
     # Replies: staff answer (302 back to the request); the member is outside the request.
     Row(
         "guichet:reply",

@@ -29,10 +29,10 @@ def test_the_admin_lists_normal_requests_but_not_confidential_ones(client, cast)
     assert response.status_code == 302
     assert client.get(reverse("admin:guichet_ticket_change", args=[normal.pk])).status_code == 200
     messages = client.get(reverse("admin:guichet_message_changelist")).content.decode()
-    assert "Un message confidentiel" not in messages and f"Demande n°{secret.pk}" not in messages
+    assert "Un message confidentiel" not in messages and f"Demande {secret.reference}" not in messages
     participants = client.get(reverse("admin:guichet_participant_changelist")).content.decode()
-    assert f"Demande n°{secret.pk}" not in participants
+    assert f"Demande {secret.reference}" not in participants
     journal = client.get(reverse("admin:core_journalentry_changelist")).content.decode()
-    assert f"Demande n°{normal.pk}" in journal
-    assert f"Demande n°{secret.pk}" not in journal
+    assert f"Demande {normal.reference}" in journal
+    assert f"Demande {secret.reference}" not in journal
     assert "Demande confidentielle" not in journal

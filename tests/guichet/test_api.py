@@ -25,7 +25,12 @@ def doubt(**fields) -> dict:
     return {"kind": "doute-produit", "subject": "Doute", "body": "Faut-il pivoter ?", **fields}
 
 
-def ids(response) -> list[int]:
+def ids(response) -> list[str]:
+    """The references of the listed requests."""
+    return [item["reference"] for item in response.json()["items"]]
+
+
+def offer_ids(response) -> list[int]:
     return [item["id"] for item in response.json()["items"]]
 
 
@@ -57,7 +62,7 @@ def test_a_justice_product_doubt_lands_with_its_portfolio_manager_with_the_reaso
     assert response.status_code == 201, response.content
     data = response.json()
     ticket = Ticket.objects.get()
-    assert data["id"] == ticket.pk
+    assert data["reference"] == ticket.reference
     assert data["assignee"] == {"username": "pierre.boussole", "fullname": "Pierre Boussole"}
     assert data["routing_reason"] == JUSTICE_REASON
     assert {k: data[k] for k in ("kind", "topic", "subject", "status", "confidential", "startup")} == {
@@ -175,11 +180,11 @@ def test_a_replay_with_the_same_key_returns_the_same_request_and_creates_nothing
     assert Notification.objects.count() == notifications  # nobody is told twice
     # A replay answers with the first request whatever its body says now.
     again = caller.post("/requests", {"kind": "inconnu", "subject": "", "body": ""}, **{"Idempotency-Key": "clé-1"})
-    assert (again.status_code, again.json()["id"]) == (200, first.json()["id"])
+    assert (again.status_code, again.json()["reference"]) == (200, first.json()["reference"])
 
     other = caller.post("/requests", doubt(startup="justice-pour-tous"), **{"Idempotency-Key": "clé-2"})
     assert other.status_code == 201
-    assert other.json()["id"] != first.json()["id"]
+    assert other.json()["reference"] != first.json()["reference"]
     no_key = caller.post("/requests", doubt(startup="justice-pour-tous"))
     assert no_key.status_code == 201
     assert Ticket.objects.count() == 3
@@ -189,7 +194,7 @@ def test_the_same_key_from_another_caller_is_another_request(cast):
     first = Caller(cast.requester).post("/requests", doubt(), **{"Idempotency-Key": "k"})
     second = Caller(cast.teammate).post("/requests", doubt(), **{"Idempotency-Key": "k"})
     assert (first.status_code, second.status_code) == (201, 201)
-    assert first.json()["id"] != second.json()["id"]
+    assert first.json()["reference"] != second.json()["reference"]
     assert second.json()["requester"]["username"] == "dominique.coequipier"
 
 
@@ -230,37 +235,37 @@ def test_lists_counts_and_details_show_each_person_only_what_they_may_see(cast, 
     caller = Caller(user)
     listed = caller.get("/requests")
     assert listed.status_code == 200
-    expected = [t.pk for t, seen in ((confidential, sees_confidential), (normal, sees_normal)) if seen]
+    expected = [t.reference for t, seen in ((confidential, sees_confidential), (normal, sees_normal)) if seen]
     assert ids(listed) == expected
     assert listed.json()["count"] == len(expected)
     assert caller.get("/requests", {"kind": "mal-etre"}).json()["count"] == int(sees_confidential)
     for ticket, seen in ((normal, sees_normal), (confidential, sees_confidential)):
-        detail = caller.get(f"/requests/{ticket.pk}")
+        detail = caller.get(f"/requests/{ticket.reference}")
         if seen:
             assert detail.status_code == 200
             assert detail.json()["subject"] == ticket.subject
         else:
             assert detail.status_code == 404
-            assert detail.json() == {"detail": f"Demande introuvable : n°{ticket.pk}."}
-            assert caller.post(f"/requests/{ticket.pk}/messages", {"body": "Bonjour"}).status_code == 404
-            assert caller.post(f"/requests/{ticket.pk}/status", {"status": "resolu"}).status_code == 404
+            assert detail.json() == {"detail": f"Demande introuvable : {ticket.reference}."}
+            assert caller.post(f"/requests/{ticket.reference}/messages", {"body": "Bonjour"}).status_code == 404
+            assert caller.post(f"/requests/{ticket.reference}/status", {"status": "resolu"}).status_code == 404
     assert not Message.objects.exists()
     assert Ticket.objects.filter(status="nouveau").count() == 2
 
 
 def test_a_confidential_request_lists_its_people_and_logs_every_read(cast, recipient, confidential):
-    data = Caller(recipient).get(f"/requests/{confidential.pk}").json()
+    data = Caller(recipient).get(f"/requests/{confidential.reference}").json()
     assert data["participants"] == ["gael.ivoire"]
     assert data["confidential"] is True
     assert list(Read.objects.values_list("user__username", flat=True)) == ["gael.ivoire"]
-    mine = Caller(cast.requester).get(f"/requests/{confidential.pk}").json()
+    mine = Caller(cast.requester).get(f"/requests/{confidential.reference}").json()
     assert Read.objects.count() == 1  # the requester's own reads are not logged
     assert [r["username"] for r in mine["reads"]] == ["gael.ivoire"]
     assert mine["participants"] == ["gael.ivoire"]
 
 
 def test_a_normal_request_has_no_participants_nor_reads(cast, normal):
-    data = Caller(cast.assignee).get(f"/requests/{normal.pk}").json()
+    data = Caller(cast.assignee).get(f"/requests/{normal.reference}").json()
     assert (data["participants"], data["reads"]) == (None, None)
     assert data["body"] == "Faut-il pivoter ?"
     assert data["allowed_statuses"] == ["pris-en-charge", "en-attente-demandeur", "resolu"]
@@ -271,13 +276,13 @@ def test_filters_and_pagination(cast, normal, confidential):
     caller = Caller(cast.requester)
     other = services.ticket_submit(requester=cast.teammate, kind="autre", subject="Autre", body="…")
     services.ticket_status_set(ticket=normal, actor=cast.requester, status="resolu")
-    assert ids(caller.get("/requests", {"status": "resolu"})) == [normal.pk]
-    assert ids(caller.get("/requests", {"status": "nouveau"})) == [confidential.pk]
-    assert ids(caller.get("/requests", {"kind": "doute-produit"})) == [normal.pk]
+    assert ids(caller.get("/requests", {"status": "resolu"})) == [normal.reference]
+    assert ids(caller.get("/requests", {"status": "nouveau"})) == [confidential.reference]
+    assert ids(caller.get("/requests", {"kind": "doute-produit"})) == [normal.reference]
     page = caller.get("/requests", {"limit": 1, "offset": 1}).json()
-    assert (page["count"], [i["id"] for i in page["items"]]) == (2, [normal.pk])
+    assert (page["count"], [i["reference"] for i in page["items"]]) == (2, [normal.reference])
     staff = Caller(cast.other_staff)
-    assert ids(staff.get("/requests")) == [other.pk, normal.pk]
+    assert ids(staff.get("/requests")) == [other.reference, normal.reference]
     assert ids(staff.get("/requests", {"mine": "true"})) == []
     response = caller.get("/requests", {"status": "perdu"})
     assert response.status_code == 400
@@ -290,19 +295,21 @@ def test_filters_and_pagination(cast, normal, confidential):
 
 def test_internal_notes_never_reach_the_requester(cast, normal):
     handler, requester = Caller(cast.assignee), Caller(cast.requester)
-    note = handler.post(f"/requests/{normal.pk}/messages", {"body": "À voir avec la DAJ.", "internal": True})
+    note = handler.post(f"/requests/{normal.reference}/messages", {"body": "À voir avec la DAJ.", "internal": True})
     assert note.status_code == 201, note.content
     assert note.json()["internal"] is True
-    reply = handler.post(f"/requests/{normal.pk}/messages", {"body": "Parlons-en jeudi."})
+    reply = handler.post(f"/requests/{normal.reference}/messages", {"body": "Parlons-en jeudi."})
     assert reply.status_code == 201
     assert reply.json()["author"] == {"username": "pierre.boussole", "fullname": "Pierre Boussole"}
-    assert [m["body"] for m in requester.get(f"/requests/{normal.pk}").json()["messages"]] == ["Parlons-en jeudi."]
-    assert requester.get(f"/requests/{normal.pk}").json()["status"] == "pris-en-charge"
-    assert [m["body"] for m in Caller(cast.other_staff).get(f"/requests/{normal.pk}").json()["messages"]] == [
+    assert [m["body"] for m in requester.get(f"/requests/{normal.reference}").json()["messages"]] == [
+        "Parlons-en jeudi."
+    ]
+    assert requester.get(f"/requests/{normal.reference}").json()["status"] == "pris-en-charge"
+    assert [m["body"] for m in Caller(cast.other_staff).get(f"/requests/{normal.reference}").json()["messages"]] == [
         "À voir avec la DAJ.",
         "Parlons-en jeudi.",
     ]
-    denied = requester.post(f"/requests/{normal.pk}/messages", {"body": "Psst", "internal": True})
+    denied = requester.post(f"/requests/{normal.reference}/messages", {"body": "Psst", "internal": True})
     assert denied.status_code == 400
     assert denied.json()["detail"] == [
         {
@@ -311,19 +318,19 @@ def test_internal_notes_never_reach_the_requester(cast, normal):
             "msg": "Seules les personnes qui traitent la demande écrivent des notes internes.",
         }
     ]
-    answer = requester.post(f"/requests/{normal.pk}/messages", {"body": "Merci !"})
+    answer = requester.post(f"/requests/{normal.reference}/messages", {"body": "Merci !"})
     assert answer.status_code == 201
     assert Message.objects.count() == 3
 
 
 def test_an_empty_message_and_a_reply_to_a_closed_request_are_400(cast, normal):
     handler = Caller(cast.assignee)
-    response = handler.post(f"/requests/{normal.pk}/messages", {"body": "  "})
+    response = handler.post(f"/requests/{normal.reference}/messages", {"body": "  "})
     assert response.status_code == 400
     assert response.json()["detail"][0]["msg"] == "Écrivez votre message."
     services.ticket_status_set(ticket=normal, actor=cast.assignee, status="resolu")
     services.ticket_status_set(ticket=Ticket.objects.get(pk=normal.pk), actor=cast.assignee, status="clos")
-    response = handler.post(f"/requests/{normal.pk}/messages", {"body": "Encore un mot"})
+    response = handler.post(f"/requests/{normal.reference}/messages", {"body": "Encore un mot"})
     assert response.status_code == 400
     assert response.json()["detail"] == [
         {"type": "value_error", "loc": [], "msg": "Vous ne pouvez pas répondre à cette demande."}
@@ -334,13 +341,15 @@ def test_an_empty_message_and_a_reply_to_a_closed_request_are_400(cast, normal):
 
 
 def test_a_stale_version_is_a_409_and_changes_nothing(cast, normal):
-    version = Caller(cast.assignee).get(f"/requests/{normal.pk}").json()["version"]
+    version = Caller(cast.assignee).get(f"/requests/{normal.reference}").json()["version"]
     first = Caller(cast.assignee).post(
-        f"/requests/{normal.pk}/status", {"status": "pris-en-charge", "version": version}
+        f"/requests/{normal.reference}/status", {"status": "pris-en-charge", "version": version}
     )
     assert first.status_code == 200
     assert (first.json()["status"], first.json()["version"]) == ("pris-en-charge", version + 1)
-    second = Caller(cast.other_staff).post(f"/requests/{normal.pk}/status", {"status": "resolu", "version": version})
+    second = Caller(cast.other_staff).post(
+        f"/requests/{normal.reference}/status", {"status": "resolu", "version": version}
+    )
     assert second.status_code == 409
     assert second.json() == {
         "detail": f"La demande a été modifiée depuis la version {version} que vous avez lue (version actuelle : "
@@ -349,7 +358,7 @@ def test_a_stale_version_is_a_409_and_changes_nothing(cast, normal):
     }
     assert Ticket.objects.get(pk=normal.pk).status == "pris-en-charge"
     third = Caller(cast.other_staff).post(
-        f"/requests/{normal.pk}/status", {"status": "resolu", "version": version + 1}
+        f"/requests/{normal.reference}/status", {"status": "resolu", "version": version + 1}
     )
     assert (third.status_code, third.json()["status"]) == (200, "resolu")
 
@@ -367,7 +376,7 @@ def test_a_stale_version_is_a_409_and_changes_nothing(cast, normal):
     ],
 )
 def test_a_change_of_status_not_allowed_is_a_400(cast, normal, who, status, message):
-    response = Caller(getattr(cast, who)).post(f"/requests/{normal.pk}/status", {"status": status})
+    response = Caller(getattr(cast, who)).post(f"/requests/{normal.reference}/status", {"status": status})
     assert response.status_code == 400
     assert response.json()["detail"] == [{"type": "value_error", "loc": ["body", "payload", "status"], "msg": message}]
     assert Ticket.objects.get(pk=normal.pk).status == "nouveau"
@@ -375,8 +384,8 @@ def test_a_change_of_status_not_allowed_is_a_400(cast, normal, who, status, mess
 
 def test_the_requester_settles_and_reopens(cast, normal):
     caller = Caller(cast.requester)
-    assert caller.post(f"/requests/{normal.pk}/status", {"status": "resolu"}).json()["status"] == "resolu"
-    assert caller.post(f"/requests/{normal.pk}/status", {"status": "pris-en-charge"}).json()["status"] == (
+    assert caller.post(f"/requests/{normal.reference}/status", {"status": "resolu"}).json()["status"] == "resolu"
+    assert caller.post(f"/requests/{normal.reference}/status", {"status": "pris-en-charge"}).json()["status"] == (
         "pris-en-charge"
     )
 
@@ -414,7 +423,7 @@ def test_an_offer_does_nothing_until_the_team_accepts(cast):
     offer_id = data["id"]
 
     member = Caller(cast.requester)
-    assert ids(member.get("/offers")) == [offer_id]
+    assert offer_ids(member.get("/offers")) == [offer_id]
     assert member.get(f"/offers/{offer_id}").json() == data
     # Nobody else decides: the Incubator's staff see the offer but cannot accept it; outsiders do not see it.
     for who in ("other_staff", "assignee", "admin"):
@@ -440,10 +449,10 @@ def test_an_offer_does_nothing_until_the_team_accepts(cast):
     assert accepted.json()["status"] == "acceptee"
     assert accepted.json()["decided_by"]["username"] == "camille.requerante"
     ticket = Ticket.objects.get()
-    assert accepted.json()["request"] == ticket.pk
+    assert accepted.json()["request"] == ticket.reference
     assert (ticket.team_owned, ticket.assignee, ticket.channel) == (True, cast.other_staff, "offre")
     # The request belongs to the team: the teammate follows it as theirs.
-    assert ids(Caller(cast.teammate).get("/requests", {"mine": "true"})) == [ticket.pk]
+    assert ids(Caller(cast.teammate).get("/requests", {"mine": "true"})) == [ticket.reference]
     again = member.post(f"/offers/{offer_id}/accept")
     assert again.status_code == 400
     assert again.json()["detail"] == [
@@ -463,7 +472,7 @@ def test_the_team_declines_with_or_without_a_reason(cast):
     assert plain.status_code == 200
     assert (plain.json()["status"], plain.json()["decline_reason"]) == ("refusee", "")
     assert not Ticket.objects.exists()
-    assert ids(Caller(cast.other_staff).get("/offers", {"status": "refusee"})) == [second, first]
+    assert offer_ids(Caller(cast.other_staff).get("/offers", {"status": "refusee"})) == [second, first]
 
 
 def test_only_staff_offer_help(cast):
@@ -555,7 +564,7 @@ def test_bearer_tokens(cast):
 )
 def test_anonymous_is_a_401_everywhere(cast, normal, method, path):
     offer = services.offer_propose(offered_by=cast.assignee, product=cast.product, topic="Aide", message="…")
-    url = path.format(ticket=normal.pk, offer=offer.pk)
+    url = path.format(ticket=normal.reference, offer=offer.pk)
     response = getattr(Caller(), method)(url, *([{"body": "x", "status": "resolu"}] if method == "post" else []))
     assert response.status_code == 401
     assert response.json() == {"detail": "Unauthorized"}

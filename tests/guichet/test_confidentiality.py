@@ -68,8 +68,8 @@ SEES = {
 def test_the_request_page_and_its_api_detail(world, who, which):
     ticket = world[which]
     client = _client(world["people"][who])
-    page = client.get(f"/guichet/demandes/{ticket.pk}/")
-    api = client.get(f"/api/v1/requests/{ticket.pk}")
+    page = client.get(f"/guichet/demandes/{ticket.reference}/")
+    api = client.get(f"/api/v1/requests/{ticket.reference}")
     if who == "anonymous":
         assert page.status_code == 302 and page["Location"].startswith("/connexion/")
         assert api.status_code == 401
@@ -88,16 +88,16 @@ def test_the_actions_on_a_request(world, who, which):
     ticket = world[which]
     client = _client(world["people"][who])
     for url, data in [
-        (f"/guichet/demandes/{ticket.pk}/repondre/", {"body": "intrus"}),
-        (f"/guichet/demandes/{ticket.pk}/statut/", {"status": "resolu", "version": ticket.version}),
-        (f"/guichet/demandes/{ticket.pk}/attribuer/", {"assignee": "", "version": ticket.version}),
+        (f"/guichet/demandes/{ticket.reference}/repondre/", {"body": "intrus"}),
+        (f"/guichet/demandes/{ticket.reference}/statut/", {"status": "resolu", "version": ticket.version}),
+        (f"/guichet/demandes/{ticket.reference}/attribuer/", {"assignee": "", "version": ticket.version}),
     ]:
         response = client.post(url, data)
         if who == "anonymous":
             assert response.status_code == 302
         elif who not in SEES[which]:
             assert response.status_code == 404, f"{who} posting to {url}"
-    for url in [f"/api/v1/requests/{ticket.pk}/messages", f"/api/v1/requests/{ticket.pk}/status"]:
+    for url in [f"/api/v1/requests/{ticket.reference}/messages", f"/api/v1/requests/{ticket.reference}/status"]:
         response = client.post(url, {"body": "intrus", "status": "resolu"}, content_type="application/json")
         if who == "anonymous":
             assert response.status_code == 401
@@ -142,7 +142,7 @@ def test_no_list_count_search_or_journal_shows_the_confidential_request(world, w
             assert SECRET_SUBJECT not in html, f"{url} shows the subject to {who}"
         if SECRET_BODY not in url:
             assert SECRET_BODY not in html, f"{url} shows the body to {who}"
-        assert f"/guichet/demandes/{secret.pk}/" not in html, f"{url} links to it for {who}"
+        assert f"/guichet/demandes/{secret.reference}/" not in html, f"{url} links to it for {who}"
     listing = client.get("/api/v1/requests?kind=mal-etre")
     if listing.status_code == 200:
         assert listing.json()["count"] == 0
@@ -151,9 +151,9 @@ def test_no_list_count_search_or_journal_shows_the_confidential_request(world, w
 def test_the_requester_and_the_recipient_find_it_in_their_lists(world):
     secret = world["secret"]
     mine = _client(world["people"]["requester"]).get("/guichet/demandes/").content.decode()
-    assert f"/guichet/demandes/{secret.pk}/" in mine
+    assert f"/guichet/demandes/{secret.reference}/" in mine
     desk = _client(world["people"]["recipient"]).get("/guichet/equipe/?vue=toutes").content.decode()
-    assert f"/guichet/demandes/{secret.pk}/" in desk
+    assert f"/guichet/demandes/{secret.reference}/" in desk
     assert _client(world["people"]["recipient"]).get("/api/v1/requests?kind=mal-etre").json()["count"] == 1
 
 
@@ -171,8 +171,9 @@ def test_no_notification_carries_the_confidential_subject_or_body(world):
 
 @pytest.mark.parametrize("who", ["other_staff", "pole_lead", "admin"])
 def test_the_outbox_pages_do_not_say_who_was_written_to_about_it(world, who):
-    """The confidential request's e-mails (to the recipient, to the requester) are listed masked for the staff
-    who retry deliveries, and absent from the admin: who wrote to whom is itself confidential."""
+    """The confidential request's e-mails (to the recipient, to the requester) are not listed to the staff who
+    retry deliveries, not even masked (#13: a masked row still tells that such a request exists), and absent from
+    the admin: who wrote to whom is itself confidential."""
     client = _client(world["people"][who])
     recipient, requester = world["people"]["recipient"], world["people"]["requester"]
     for url in ["/equipe/notifications/?etat=pending", "/admin/core/notification/"]:
@@ -180,4 +181,4 @@ def test_the_outbox_pages_do_not_say_who_was_written_to_about_it(world, who):
         assert recipient.email not in html, url
         assert requester.email not in html, url
         assert "demande confidentielle" not in html.lower(), url
-    assert "Notification confidentielle" in client.get("/equipe/notifications/?etat=pending").content.decode()
+    assert "Notification confidentielle" not in client.get("/equipe/notifications/?etat=pending").content.decode()

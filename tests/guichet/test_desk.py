@@ -58,12 +58,14 @@ def tab_counts(response) -> dict[str, int]:
 
 
 def rows(response) -> list[int]:
-    """The request numbers listed in the desk's table, in order."""
+    """The requests listed in the desk's table, in order: their ids, read back from the references shown."""
     html = response.content.decode()
     if "<tbody>" not in html:
         return []
     body = html[html.index("<tbody>") : html.index("</tbody>")]
-    return [int(n) for n in re.findall(r"<tr>\s*<td>(\d+)</td>", body)]
+    references = re.findall(r"<tr>\s*<td>(G-[0-9A-Z]{4}-[0-9A-Z]{4})</td>", body)
+    ids = dict(Ticket.objects.filter(reference__in=references).values_list("reference", "pk"))
+    return [ids[reference] for reference in references]
 
 
 def submit(requester, **kwargs) -> Ticket:
@@ -188,7 +190,7 @@ def test_the_recipient_of_a_confidential_request_sees_it_without_its_subject(cli
     assert rows(response) == [secret.pk]
     assert tab_counts(response)["À traiter"] == 1
     page = words(response)
-    assert f"{secret.pk} Demande confidentielle n°{secret.pk} Confidentielle" in page
+    assert f"{secret.reference} Demande confidentielle {secret.reference} Confidentielle" in page
     assert "XQZÉ" not in response.content.decode()
     assert "XQZÉ" not in title(response)
     # Its participant finds it by its words: the search runs on what they may read.
@@ -259,7 +261,8 @@ def test_the_desk_query_count_stays_flat(client, cast, desk_world, params, djang
     as_user(client, cast.assignee)
     client.get(DESK, params)
     with CaptureQueriesContext(connection) as first:
-        before = len(rows(client.get(DESK, params)))
+        shown = client.get(DESK, params)
+    before = len(rows(shown))
     for n in range(6):
         member = team_member(ProductFactory(), username=f"membre{n}.flat")
         product = member.member.missions.first().products.first()
@@ -313,7 +316,7 @@ def test_recording_a_request_on_someones_behalf(client, cast, smtp_server):
     response = client.post(ON_BEHALF, on_behalf_data(cast))
     ticket = Ticket.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == f"/guichet/demandes/{ticket.pk}/"
+    assert response["Location"] == f"/guichet/demandes/{ticket.reference}/"
     assert ticket.requester == cast.requester
     assert ticket.recorded_by == staff
     assert ticket.channel == Channel.PHONE
@@ -328,9 +331,9 @@ def test_recording_a_request_on_someones_behalf(client, cast, smtp_server):
     assert told.recipient == cast.requester.email
     run_tasks()
     [mail] = [m for m in smtp_server.messages if m["To"] == cast.requester.email]
-    assert mail["Subject"].strip() == f"[Guichet] Une demande a été enregistrée en votre nom (n°{ticket.pk})"
+    assert mail["Subject"].strip() == f"[Guichet] Une demande a été enregistrée en votre nom ({ticket.reference})"
     assert f"{staff.get_full_name()} a enregistré une demande en votre nom" in mail.get_content()
-    assert f"http://testserver/guichet/demandes/{ticket.pk}/" in mail.get_content()
+    assert f"http://testserver/guichet/demandes/{ticket.reference}/" in mail.get_content()
 
     # The desk flags it.
     desk = as_user(client, cast.assignee).get(DESK)
@@ -422,7 +425,7 @@ def test_the_recorder_who_is_the_recipient_lands_on_the_request(client, cast):
         ON_BEHALF, on_behalf_data(cast, kind="signalement", product="", recipient=recipient.pk)
     )
     ticket = Ticket.objects.get()
-    assert response["Location"] == f"/guichet/demandes/{ticket.pk}/"
+    assert response["Location"] == f"/guichet/demandes/{ticket.reference}/"
 
 
 def test_a_recipient_for_a_routed_kind_is_refused(client, cast):

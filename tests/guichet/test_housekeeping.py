@@ -29,7 +29,7 @@ def clock():
     """The frozen clock, started before any other fixture of the test (autouse fixtures come first)."""
     # Import the URLconf (and the API's pydantic schemas) with the real date classes: freezegun's FakeDate
     # would be captured in their annotations otherwise.
-    reverse("guichet:ticket", args=[1])
+    reverse("guichet:ticket", args=["G-2222-2222"])
     with freeze_time(MONDAY) as frozen:
         yield frozen
 
@@ -69,7 +69,7 @@ def test_the_assignee_is_reminded_before_the_first_answer_is_due_once(cast, cloc
     assert mail.to == [cast.assignee.email]
     assert mail.subject == f"[Guichet] Rappel : première réponse attendue pour la demande {ticket.reference}"
     assert "Réponse attendue avant le 8 décembre 2026 à 10:00." in mail.body
-    assert f"/guichet/demandes/{ticket.pk}/" in mail.body
+    assert f"/guichet/demandes/{ticket.reference}/" in mail.body
 
 
 def test_no_reminder_once_answered(cast, clock):
@@ -107,7 +107,7 @@ def test_a_confidential_request_is_reminded_to_its_recipient_without_content(cas
     assert reminder.recipient == recipient.email
     assert reminder.subject == "Une demande confidentielle attend votre réponse"
     assert "Secret" not in reminder.body and "Très secret." not in reminder.body
-    assert f"/guichet/demandes/{ticket.pk}/" in reminder.body
+    assert f"/guichet/demandes/{ticket.reference}/" in reminder.body
 
 
 # --- Overdue: the pole lead -----------------------------------------------------------------------

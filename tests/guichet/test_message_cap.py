@@ -112,7 +112,7 @@ def test_the_api_answers_400_on_the_field(cast):
     assert not Ticket.objects.exists()
 
     ticket = submit(cast)
-    response = Caller(cast.assignee).post(f"/requests/{ticket.pk}/messages", {"body": TOO_LONG})
+    response = Caller(cast.assignee).post(f"/requests/{ticket.reference}/messages", {"body": TOO_LONG})
     assert response.status_code == 400
     [detail] = response.json()["detail"]
     assert detail["loc"][-1] == "body" and detail["msg"].startswith(REFUSAL)

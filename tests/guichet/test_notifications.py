@@ -51,7 +51,7 @@ def deliver_all():
 
 
 def link(ticket):
-    return f"http://testserver/guichet/demandes/{ticket.pk}/"
+    return f"http://testserver/guichet/demandes/{ticket.reference}/"
 
 
 def test_a_new_request_is_mailed_to_its_assignee_and_announced_on_mattermost_without_content(cast, peers):

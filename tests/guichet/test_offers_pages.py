@@ -118,14 +118,14 @@ def test_an_offer_does_nothing_until_the_team_accepts(client, cast, helper):
     assert "Refuser n'a aucune conséquence pour votre équipe." in text
     response = client.post(offer_url(offer, "accepter"))
     ticket = Ticket.objects.get()
-    assert response.status_code == 302 and response["Location"] == f"/guichet/demandes/{ticket.pk}/"
+    assert response.status_code == 302 and response["Location"] == f"/guichet/demandes/{ticket.reference}/"
     assert (ticket.team_owned, ticket.assignee, ticket.product) == (True, helper, cast.product)
     offer.refresh_from_db()
     assert (offer.status, offer.decided_by, offer.ticket) == (OfferStatus.ACCEPTED, cast.teammate, ticket)
     assert JournalEntry.objects.filter(action="guichet.offer_accepted", actor=cast.teammate).exists()
     # The whole team follows the request; the offer page links to it.
     assert Ticket.objects.for_user(cast.requester).filter(pk=ticket.pk).exists()
-    assert f'href="/guichet/demandes/{ticket.pk}/"' in client.get(offer_url(offer)).content.decode()
+    assert f'href="/guichet/demandes/{ticket.reference}/"' in client.get(offer_url(offer)).content.decode()
 
     # A second decision (a double click, a teammate at the same time) changes nothing and says why.
     response = as_user(client, cast.requester).post(offer_url(offer, "accepter"), follow=True)

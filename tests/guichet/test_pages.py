@@ -30,7 +30,7 @@ def new_url(kind: str) -> str:
 
 
 def ticket_url(ticket, action: str = "") -> str:
-    return f"/guichet/demandes/{ticket.pk}/{action}"
+    return f"/guichet/demandes/{ticket.reference}/{action}"
 
 
 def client_for(user) -> Client:
@@ -214,7 +214,7 @@ def test_a_request_is_sent_to_the_routed_person_with_a_deadline(cast):
     page = follow(client, response)
     due = timezone.localtime(ticket.first_response_due)
     assert (
-        f"Votre demande n°{ticket.pk} est envoyée. Pierre Boussole vous répondra : réponse attendue avant le "
+        f"Votre demande {ticket.reference} est envoyée. Pierre Boussole vous répondra : réponse attendue avant le "
         f"{due.day} " in text(page)
     )
     assert f"à {due:%H:%M}." in text(page)
@@ -293,8 +293,8 @@ def test_mine_lists_the_requesters_and_their_teams_requests_only(cast, ticket):
     team_ticket = services.offer_accept(offer=offer, member_user=cast.teammate)
 
     page = text(client_for(cast.requester).get(MINE))
-    assert f"n°{ticket.pk} — Faut-il pivoter ?" in page
-    assert f"n°{team_ticket.pk} — Offre d'aide : Un coup de main" in page
+    assert f"{ticket.reference} — Faut-il pivoter ?" in page
+    assert f"{team_ticket.reference} — Offre d'aide : Un coup de main" in page
     assert "Pas à moi" not in page
     assert "Justice pour tous" in page and "Nouvelle" in page
 
@@ -347,7 +347,7 @@ def test_the_request_page_shows_the_facts_and_the_reason(cast, ticket):
     assert "Attribuée à Pierre Boussole" in page
     assert "Pourquoi cette personne Attribuée à Pierre Boussole : portefeuille Justice, ministère Justice" in page
     assert "Première réponse attendue avant le" in page and "dépassé" not in page
-    assert title(response).startswith("Faut-il pivoter ? — Demande n°")
+    assert title(response).startswith(f"Faut-il pivoter ? — Demande {ticket.reference} — ")
     # The requester may write and say it is settled; not reassign, not write internal notes.
     html = response.content.decode()
     assert f'action="{ticket_url(ticket, "repondre/")}"' in html
@@ -540,7 +540,7 @@ def test_a_confidential_request_is_a_404_for_everyone_else_on_every_route(cast, 
 def test_a_confidential_title_never_carries_its_subject(cast, confidential, recipient):
     for user in (cast.requester, recipient):
         response = client_for(user).get(ticket_url(confidential))
-        assert title(response).startswith(f"Demande confidentielle n°{confidential.pk} — Guichet")
+        assert title(response).startswith(f"Demande confidentielle {confidential.reference} — Guichet")
         assert "Tensions" not in title(response)
         assert "Tensions avec mon intrapreneur" in text(response)  # the people who may read it do
 

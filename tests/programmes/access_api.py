@@ -34,12 +34,17 @@ def _call(*, published: bool = False, applicant_type: str = "administration"):
     )
 
 
-def _application_pk() -> int:
-    """A draft of an administration, started by a member outside the matrix's accounts."""
+def _application_pk(*, submitted: bool = False) -> int:
+    """A draft of an administration (or, `submitted`, the same application once submitted), started by a member
+    outside the matrix's accounts."""
     from incubateur.programmes import services
     from tests.factories import UserFactory
 
-    return services.application_start(call=_call(), user=UserFactory(), applicant_name="Mairie").pk
+    applicant = UserFactory()
+    application = services.application_start(call=_call(), user=applicant, applicant_name="Mairie")
+    if submitted:
+        services.application_submit(application=application, user=applicant)
+    return application.pk
 
 
 def api(member: int, staff: int, admin: int | None = None) -> dict:
@@ -67,18 +72,31 @@ ROWS: list[Row] = [
         method="post",
         url=lambda w: f"/api/v1/calls/{_call().pk}/applications",
     ),
-    Row("api-v1:programmes_application", api(404, 200), url=lambda w: f"/api/v1/applications/{_application_pk()}"),
-    # Staff see the draft but do not apply with it: a 400 with the reason.
+    # A draft is its applicants' business: the staff do not see it, as on their pages (#13).
+    Row("api-v1:programmes_application", api(404, 404), url=lambda w: f"/api/v1/applications/{_application_pk()}"),
+    Row(
+        "api-v1:programmes_application",
+        api(404, 200),
+        url=lambda w: f"/api/v1/applications/{_application_pk(submitted=True)}",
+    ),
+    Row(
+        "api-v1:programmes_application_submit",
+        api(404, 404),
+        method="post",
+        url=lambda w: f"/api/v1/applications/{_application_pk()}/submit",
+    ),
+    # Staff see a submitted application but do not submit it again: a 400 with the reason.
     Row(
         "api-v1:programmes_application_submit",
         api(404, 400),
         method="post",
-        url=lambda w: f"/api/v1/applications/{_application_pk()}/submit",
+        url=lambda w: f"/api/v1/applications/{_application_pk(submitted=True)}/submit",
     ),
+    # The body is read before the lookup (a 400 here): tests/programmes/test_api_scoping.py has the draft's 404.
     Row(
         "api-v1:programmes_application_decide",
         api(404, 400),
         method="post",
-        url=lambda w: f"/api/v1/applications/{_application_pk()}/decision",
+        url=lambda w: f"/api/v1/applications/{_application_pk(submitted=True)}/decision",
     ),
 ]

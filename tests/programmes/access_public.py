@@ -2,9 +2,9 @@
 
 The programmes, a call and its results (once published) are public. Applying and « Mes candidatures » need an
 account. An application is seen by its applicant side only (its author, its product's active team): the matrix's
-community member is neither, so they get a 404; Incubator staff and administrators are not either, and are sent to
-the application's staff page (302). The draft's endpoints (autosave, submit) are POST only (405 to a GET) and
-answer 404 to anyone outside the applicant side, staff included.
+community member is neither, so they get a 404; Incubator staff and administrators are not either: a draft is a 404
+for them too (#13), a submitted application sends them to its staff page (302). The draft's endpoints (autosave,
+submit) are POST only (405 to a GET) and answer 404 to anyone outside the applicant side, staff included.
 """
 
 import datetime
@@ -38,6 +38,13 @@ def _programmes(world: dict) -> dict:
         world["public_application"] = Application.objects.create(
             call=call, applicant=UserFactory(username="candidate.matrice"), applicant_name="Administration matrice"
         )
+        world["public_submitted"] = Application.objects.create(
+            call=call,
+            applicant=UserFactory(username="deposee.matrice"),
+            applicant_name="Administration déposante",
+            status="deposee",
+            submitted_at=now,
+        )
     return world
 
 
@@ -62,10 +69,11 @@ ROWS: list[Row] = [
     Row("programmes:results", everyone(200), url=lambda world: f"/programmes/appels/{_past(world)}/resultats/"),
     Row("programmes:apply", logged_in(200), url=lambda world: f"/programmes/appels/{_call(world)}/candidater/"),
     Row("programmes:mine", logged_in(200)),
+    Row("programmes:application", OUTSIDE, url=lambda world: f"/programmes/candidatures/{_application(world)}/"),
     Row(
         "programmes:application",
         {ANON: LOGIN, MEMBER: 404, STAFF: 302, ADMIN: 302},
-        url=lambda world: f"/programmes/candidatures/{_application(world)}/",
+        url=lambda world: f"/programmes/candidatures/{_programmes(world)['public_submitted'].pk}/",
     ),
     Row(
         "programmes:application",

@@ -171,10 +171,10 @@ def test_an_outsider_gets_404_and_staff_are_sent_to_the_staff_page(team, draft):
     assert outsider.post(url(draft, "brouillon/"), complete(1)).status_code == 404
     assert outsider.post(url(draft, "deposer/"), complete(1)).status_code == 404
 
+    # A draft is its applicants' business: the staff do not see it (#13); once submitted, they are sent to
+    # their page.
     staff = login(team.staff)
-    response = staff.get(url(draft))
-    assert response.status_code == 302
-    assert response["Location"] == f"/equipe/programmes/candidatures/{draft.pk}/"
+    assert staff.get(url(draft)).status_code == 404
     assert staff.post(url(draft, "brouillon/"), complete(1)).status_code == 404
     assert staff.post(url(draft, "deposer/"), complete(1)).status_code == 404
 
@@ -182,6 +182,12 @@ def test_an_outsider_gets_404_and_staff_are_sent_to_the_staff_page(team, draft):
     assert (draft.status, draft.version, draft.answers) == ("brouillon", 1, {})
     anonymous = Client().get(url(draft))
     assert anonymous["Location"].startswith("/connexion/?next=")
+
+    assert login(team.member).post(url(draft, "deposer/"), complete(1)).status_code == 302
+    response = staff.get(url(draft))
+    assert response.status_code == 302
+    assert response["Location"] == f"/equipe/programmes/candidatures/{draft.pk}/"
+    assert staff.post(url(draft, "brouillon/"), complete(2)).status_code == 404
 
 
 def test_someone_who_left_the_team_no_longer_sees_the_application(team, draft):
@@ -197,12 +203,13 @@ def test_someone_who_left_the_team_no_longer_sees_the_application(team, draft):
 
 
 def test_autosave_saves_the_draft_and_refuses_a_stale_version_from_a_teammate(team, draft):
-    first, second = login(team.member), login(team.teammate)
-    # Both open the draft at version 1.
-    assert 'name="version" value="1"' in main_html(first.get(url(draft)))
-    assert 'name="version" value="1"' in main_html(second.get(url(draft)))
-
+    # At 14:05, Paris time, today: logged in then too (a session is 12 hours, and 14:05 may be more than 12 hours
+    # after now).
     with freeze_time(timezone.localtime().replace(hour=14, minute=5)):
+        first, second = login(team.member), login(team.teammate)
+        # Both open the draft at version 1.
+        assert 'name="version" value="1"' in main_html(first.get(url(draft)))
+        assert 'name="version" value="1"' in main_html(second.get(url(draft)))
         response = first.post(
             url(draft, "brouillon/"),
             {"version": "1", "reponse_probleme": "Trop de papier", "reponse_impact": "", "stated_budget": "400 000"},

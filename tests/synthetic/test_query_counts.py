@@ -85,7 +85,7 @@ def _targets() -> dict[str, str]:
     portfolio, _ = match_portfolio(
         list(Portfolio.objects.select_related("manager")), ministries=ministries, themes=themes
     )
-    return {"product": product.ghid, "ticket": str(ticket.pk), "manager": portfolio.manager.username}
+    return {"product": product.ghid, "ticket": ticket.reference, "manager": portfolio.manager.username}
 
 
 def _measure(client: Client, endpoint: Endpoint, targets: dict, headers: dict) -> list[str]:

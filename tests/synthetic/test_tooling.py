@@ -156,7 +156,7 @@ def test_bench_fixtures_gives_what_the_measured_requests_need(settings, tmp_path
 
     figures = json.loads(out.getvalue())
     assert figures["requests"] == Ticket.objects.count() == 10
-    assert Ticket.objects.filter(pk=figures["ticket"], confidential=False).exists()
+    assert Ticket.objects.filter(reference=figures["ticket"], confidential=False).exists()
     assert figures["product"]
     assert figures["static"]["status"] == 200 and figures["static"]["url"].endswith("bench/a.json")
     assert (tmp_path / "bench" / "a.json").stat().st_size == figures["static"]["bytes"]

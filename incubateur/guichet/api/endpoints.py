@@ -9,6 +9,8 @@ Conventions, the same on every operation:
 
 - what the caller may see starts from `Ticket.objects.for_user()` / `Offer.objects.for_user()`: anything
   outside it is a 404, exactly as if it did not exist (a confidential request included);
+- a request is named by its random `reference` (`G-7K3Q-M2XR`) in the paths and the answers, never by its
+  sequential id, which would tell that confidential requests were made between two one sees (#13);
 - the staff-only operation (`POST /offers`) is a 404 for anyone else, before its body is read;
 - an action the caller is not open to on something they see (a requester writing an internal note, a staff
   member accepting an offer made to a team) is a 400 with the reason, never a 403;
@@ -25,7 +27,7 @@ from typing import Annotated
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Path, Query, Router
 from ninja.errors import HttpError
 from ninja.params.functions import Header
 from ninja.responses import Status as Answer  # `Status` is the requests' life cycle here
@@ -58,6 +60,9 @@ from incubateur.registry.models import Product
 
 router = Router(tags=["guichet"])
 
+# A request is named by its reference in the paths, never by its (sequential) id.
+RequestReference = Annotated[str, Path(description="La référence de la demande (ex. G-7K3Q-M2XR).")]
+
 AUTH = token_or_session()  # a token or the session
 STAFF_AUTH = token_or_session(staff_only=True)
 
@@ -76,15 +81,17 @@ def _listed(tickets):
     return tickets.only(*REQUEST_FIELDS, "product__ghid", *people)
 
 
-def _visible_ticket(user, pk: int) -> Ticket:
-    ticket = _tickets(user).filter(pk=pk).first()
+def _visible_ticket(user, reference: str) -> Ticket:
+    """The request named by its reference (`request_id` in the paths): an id, as any other text, names none."""
+    ticket = _tickets(user).named(reference).first()
     if ticket is None:
-        raise HttpError(404, f"Demande introuvable : n°{pk}.")
+        raise HttpError(404, f"Demande introuvable : {reference[:20]}.")
     return ticket
 
 
 def _offers(user):
-    return Offer.objects.for_user(user).select_related("product", "offered_by", "decided_by")
+    # The accepted offer's request: only its reference is read.
+    return Offer.objects.for_user(user).select_related("product", "offered_by", "decided_by", "ticket")
 
 
 def _visible_offer(user, pk: int) -> Offer:
@@ -199,7 +206,7 @@ def request_list(request: HttpRequest, page: Query[Page], filters: Query[Request
     url_name="guichet_request",
     summary="Une demande et ses messages",
 )
-def request_detail(request: HttpRequest, request_id: int):
+def request_detail(request: HttpRequest, request_id: RequestReference):
     """The request with the messages you may read (internal notes only for the people who handle it). A
     confidential request also lists who has access to it and who read it; reading it is recorded (except by its
     requester)."""
@@ -229,7 +236,7 @@ def request_detail(request: HttpRequest, request_id: int):
     url_name="guichet_request_message",
     summary="Répondre à une demande, ou y ajouter une note interne",
 )
-def request_message(request: HttpRequest, request_id: int, payload: MessageIn):
+def request_message(request: HttpRequest, request_id: RequestReference, payload: MessageIn):
     """A reply (e-mailed to the other side) or, with `"internal": true`, an internal note (for the people who
     handle the request only). 404 if you cannot see the request; 400 with the reason if you see it but may not
     write this (an internal note from the requester's side, a reply to a closed request)."""
@@ -246,7 +253,7 @@ def request_message(request: HttpRequest, request_id: int, payload: MessageIn):
     url_name="guichet_request_status",
     summary="Changer le statut d'une demande",
 )
-def request_status(request: HttpRequest, request_id: int, payload: StatusIn):
+def request_status(request: HttpRequest, request_id: RequestReference, payload: StatusIn):
     """The handlers move a request along (pris-en-charge, en-attente-demandeur, resolu, clos); its requester may
     say it is settled (resolu) or reopen it. 400 for a change not open to you from the current status; 409 when
     `version` is not the request's current version (someone changed it since you read it)."""

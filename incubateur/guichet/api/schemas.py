@@ -36,9 +36,10 @@ class RequestIn(Schema):
 
 
 class RequestOut(Schema):
-    """A request (`Ticket`)."""
+    """A request (`Ticket`), named by its reference (random: ids are sequential, and would tell that confidential
+    requests were made between two that one sees)."""
 
-    id: int
+    reference: str = Field(description="Référence de la demande (ex. G-7K3Q-M2XR) : elle la nomme dans l'adresse.")
     kind: str
     topic: str
     subject: str
@@ -62,6 +63,7 @@ class RequestOut(Schema):
 
 # The columns RequestOut reads (lists load only these: building the rows is the list's main cost).
 REQUEST_FIELDS = (
+    "reference",
     "kind",
     "topic",
     "subject",
@@ -179,15 +181,15 @@ class OfferOut(Schema):
     decided_by: PersonOut | None
     decided_at: datetime | None
     decline_reason: str
-    request: int | None = Field(description="La demande ouverte quand l'équipe a accepté.")
+    request: str | None = Field(description="La référence de la demande ouverte quand l'équipe a accepté.")
 
     @staticmethod
     def resolve_startup(offer) -> str:
         return offer.product.ghid
 
     @staticmethod
-    def resolve_request(offer) -> int | None:
-        return offer.ticket_id
+    def resolve_request(offer) -> str | None:
+        return offer.ticket.reference if offer.ticket_id else None
 
 
 class OfferList(Schema):

@@ -14,7 +14,7 @@ from incubateur.registry.models import Member
 
 
 def ticket_link(ticket: Ticket) -> str:
-    return settings.BASE_URL + reverse("guichet:ticket", args=[ticket.pk])
+    return settings.BASE_URL + reverse("guichet:ticket", args=[ticket.reference])
 
 
 def visibility(ticket: Ticket) -> Visibility:

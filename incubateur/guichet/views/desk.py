@@ -83,7 +83,7 @@ def new_on_behalf(request):
                     f"La demande {ticket.reference} est enregistrée pour {requester} ; un e-mail l'en informe.",
                 )
             if Ticket.objects.for_user(request.user).filter(pk=ticket.pk).exists():
-                return redirect("guichet:ticket", pk=ticket.pk)
+                return redirect(ticket)
             # A confidential request to someone else: even the person who typed it does not read it afterwards.
             messages.info(
                 request,

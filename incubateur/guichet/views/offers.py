@@ -101,7 +101,7 @@ def offer_accept(request, pk: int):
         f"Vous avez accepté l'aide proposée. La demande {ticket.reference} est ouverte pour toute l'équipe de "
         f"{offer.product.name}.",
     )
-    return redirect("guichet:ticket", pk=ticket.pk)
+    return redirect(ticket)
 
 
 @require_POST

@@ -146,8 +146,8 @@ def mine(request):
 # --- The request page --------------------------------------------------------------------------------------------
 
 
-def _ticket_or_404(request, pk: int) -> Ticket:
-    ticket = selectors.ticket_for(request.user, pk)
+def _ticket_or_404(request, reference: str) -> Ticket:
+    ticket = Ticket.objects.for_user(request.user).for_page().named(reference).first()
     if ticket is None:
         raise Http404
     return ticket
@@ -155,8 +155,11 @@ def _ticket_or_404(request, pk: int) -> Ticket:
 
 def _render_ticket(request, ticket: Ticket, **bound_forms):
     """The request page; `bound_forms` (reply, status, assign, participant) replace the blank ones to show their
-    errors next to their fields."""
+    errors next to their fields. Every page that shows the request records the read (of a confidential one, by
+    anyone but its requester): the page itself and an action's form shown again with its errors alike (#13)."""
     user = request.user
+    if request.method != "HEAD":  # a HEAD answer carries no content
+        services.ticket_read(ticket=ticket, user=user)
     handler = perms.can_handle(user, ticket)
     requester_side = perms.is_requester_side(user, ticket)
     see_reads = perms.can_see_reads(user, ticket)
@@ -212,11 +215,18 @@ def _addable(staff: list[selectors.StaffChoice], ticket: Ticket, participants) -
 
 
 @require_safe
-def ticket(request, pk: int):
-    ticket = _ticket_or_404(request, pk)
-    if request.method == "GET":
-        services.ticket_read(ticket=ticket, user=request.user)
-    return _render_ticket(request, ticket)
+def ticket(request, reference: str):
+    return _render_ticket(request, _ticket_or_404(request, reference))
+
+
+@require_safe
+def ticket_by_id(request, pk: int):
+    """An address by id, from before the references: to the request's page for those who may see it, a 404 for
+    anyone else (as for an id that names nothing)."""
+    ticket = Ticket.objects.for_user(request.user).filter(pk=pk).only("reference").first()
+    if ticket is None:
+        raise Http404
+    return redirect(ticket)
 
 
 def _stale(request, ticket: Ticket):
@@ -230,8 +240,8 @@ def _stale(request, ticket: Ticket):
 
 
 @require_POST
-def reply(request, pk: int):
-    ticket = _ticket_or_404(request, pk)
+def reply(request, reference: str):
+    ticket = _ticket_or_404(request, reference)
     if not perms.can_reply(request.user, ticket):
         raise Http404
     form = ReplyForm(request.POST, can_write_note=perms.can_write_internal_note(request.user, ticket))
@@ -249,8 +259,8 @@ def reply(request, pk: int):
 
 
 @require_POST
-def status(request, pk: int):
-    ticket = _ticket_or_404(request, pk)
+def status(request, reference: str):
+    ticket = _ticket_or_404(request, reference)
     handler = perms.can_handle(request.user, ticket)
     requester_side = perms.is_requester_side(request.user, ticket)
     if not (handler or requester_side):
@@ -278,8 +288,8 @@ def status(request, pk: int):
 
 
 @require_POST
-def assign(request, pk: int):
-    ticket = _ticket_or_404(request, pk)
+def assign(request, reference: str):
+    ticket = _ticket_or_404(request, reference)
     if not perms.can_reassign(request.user, ticket):
         raise Http404
     form = AssignForm(request.POST, ticket=ticket, staff=selectors.current_staff())
@@ -304,8 +314,8 @@ def assign(request, pk: int):
 
 
 @require_POST
-def add_participant(request, pk: int):
-    ticket = _ticket_or_404(request, pk)
+def add_participant(request, reference: str):
+    ticket = _ticket_or_404(request, reference)
     if not perms.can_add_participant(request.user, ticket):
         raise Http404
     participants = list(ticket.participants.all())

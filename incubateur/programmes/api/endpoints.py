@@ -232,7 +232,8 @@ def application_create(request: HttpRequest, call_id: int, payload: ApplicationI
 def application_submit(request: HttpRequest, application_id: int):
     """Every required question answered and well formed (else 400, one message per question, `loc`
     `["answers", key]`); refused once the call is closed (400 with the closing date). 404 if you cannot see the
-    application; 400 with the reason if you see it but do not apply with it (the Incubator's staff)."""
+    application (a draft, for anyone but its applicant side); 400 with the reason if you see it but may not submit
+    it (already submitted)."""
     user = api_user(request)
     application = _visibleapplication_out(user, application_id)
     rename = {q.key: ("answers", q.key) for q in application.call.questions.all()}
@@ -255,7 +256,8 @@ def application_submit(request: HttpRequest, application_id: int):
 def application_detail(request: HttpRequest, application_id: int):
     """The applicant's side (its applicant, or any active member of its product's team) sees the public status (a
     decision stays « en-comite » until the results are published) and, once told, the reasons. The Incubator's
-    staff see everything; the reviews' scores only when theirs to see (blind reviews, conflicts)."""
+    staff see every submitted one (a draft is a 404 for them, as on their pages); the reviews' scores only when
+    theirs to see (blind reviews, conflicts)."""
     user = api_user(request)
     return application_out(_visibleapplication_out(user, application_id), user)
 

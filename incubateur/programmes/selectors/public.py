@@ -254,8 +254,8 @@ def my_applications_page(user, page_number) -> Page:
 
 
 def application_for(user, pk: int) -> Application | None:
-    """An application within `for_user` (staff see every one: the view sends those who are not applicant side
-    to the staff page)."""
+    """An application within `for_user` (staff see every submitted one: the view sends those who are not
+    applicant side to the staff page)."""
     return (
         Application.objects.for_user(user)
         .select_related("call__programme", "product", "applicant")

@@ -215,7 +215,7 @@ def _with_reviews(queryset):
 
 def applications_page(call: Call, *, user, status: str = "", page_number=None) -> Page:
     """The call's applications (drafts are the applicants' own business), newest deposit first."""
-    rows = Application.objects.filter(call=call).exclude(status=ApplicationStatus.DRAFT)
+    rows = Application.objects.for_user(user).instructed().filter(call=call)
     if status:
         rows = rows.filter(status=status)
     rows = _with_reviews(rows.order_by("-submitted_at", "-pk"))
@@ -333,9 +333,11 @@ class Answer:
         return str(self.value)
 
 
-def application_for_staff(pk: int) -> Application | None:
+def application_for_staff(user, pk: int) -> Application | None:
+    """An application on its instruction page: within `for_user`, as in the API, and never a draft."""
     return (
-        Application.objects.exclude(status=ApplicationStatus.DRAFT)
+        Application.objects.for_user(user)
+        .instructed()
         .select_related("call__programme", "product", "applicant", "decided_by")
         .filter(pk=pk)
         .first()

@@ -267,8 +267,8 @@ def results_publish(request, pk: int):
 
 def _application_or_404(request, pk: int) -> Application:
     _staff_only(request)
-    application = selectors.application_for_staff(pk)
-    if application is None or not Application.objects.for_user(request.user).filter(pk=pk).exists():
+    application = selectors.application_for_staff(request.user, pk)
+    if application is None:
         raise Http404
     return application
 

@@ -43,7 +43,7 @@ class Command(BaseCommand):
         figures = {
             "token": token,
             "cookie": f"{settings.SESSION_COOKIE_NAME}={session_key(user)}",
-            "ticket": ticket.pk if ticket else None,
+            "ticket": ticket.reference if ticket else None,
             "product": product.ghid if product else None,
             "requests": Ticket.objects.count(),
             "static": copy_as_static(*static) if static else None,
