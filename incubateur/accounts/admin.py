@@ -4,6 +4,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import UserChangeForm as BaseUserChangeForm
 from django.core.exceptions import ValidationError
 
+from incubateur.accounts import services
 from incubateur.accounts.api_auth import api_tokens_revoke
 from incubateur.accounts.models import ApiToken, LoginToken, User
 from incubateur.core.text import plural, quantity
@@ -60,11 +61,20 @@ class UserAdmin(BaseUserAdmin):
         (None, {"fields": ["email", "username"]}),
         ("Identité", {"fields": ["first_name", "last_name"]}),
         ("Rôles", {"fields": ["is_active", "is_incubator_staff", "is_staff", "is_superuser", "groups"]}),
-        ("Dates", {"fields": ["last_login", "date_joined"]}),
+        ("Dates", {"fields": ["last_login", "date_joined", "email_changed_at"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "username", "first_name", "last_name"]})]
     filter_horizontal = ["groups"]
-    readonly_fields = ["last_login", "date_joined"]
+    readonly_fields = ["last_login", "date_joined", "email_changed_at"]
+
+    def save_model(self, request, obj, form, change):
+        """A new address goes through `services.change_email` (journaled, both addresses told, sessions ended,
+        API tokens revoked); the other fields are saved as usual, in the same transaction (the admin's view)."""
+        if not change or "email" not in form.changed_data:
+            return super().save_model(request, obj, form, change)
+        new_email, obj.email = obj.email, form.initial["email"]
+        super().save_model(request, obj, form, change)
+        services.change_email(user=obj, new_email=new_email, by=request.user)
 
     def get_urls(self):
         """No password page: people log in by e-mail link, and accounts have no usable password."""

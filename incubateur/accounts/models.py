@@ -67,6 +67,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text="Tenu à jour par l'organisation : une personne qui occupe un poste à l'Incubateur.",
     )
     date_joined = models.DateTimeField("inscrit le", default=timezone.now)
+    # Set by `services.change_email`: a read of a confidential request near this moment is flagged to its requester.
+    email_changed_at = models.DateTimeField("adresse changée le", null=True, blank=True, editable=False)
 
     objects = UserManager()
 
@@ -110,12 +112,26 @@ class LoginTokenQuerySet(models.QuerySet):
 class LoginToken(models.Model):
     """A single-use login link. Only the SHA-256 of its secret is stored."""
 
-    user = models.ForeignKey(User, verbose_name="compte", on_delete=models.CASCADE, related_name="login_tokens")
+    # None: asked for an address without an active account. The request does the same work as for a known one (its
+    # time tells nothing); such a token is never usable and its message is never sent.
+    user = models.ForeignKey(
+        User, verbose_name="compte", on_delete=models.CASCADE, related_name="login_tokens", null=True, blank=True
+    )
     token_hash = models.CharField("empreinte", max_length=64, unique=True)
     created_at = models.DateTimeField("créé le", default=timezone.now)
     expires_at = models.DateTimeField("expire le")
     used_at = models.DateTimeField("utilisé le", null=True, blank=True)
     requested_from = models.GenericIPAddressField("demandé depuis", null=True, blank=True)
+    # The outbox row that carries the link. The row holds the message with the link masked: the worker makes the
+    # secret and writes the link in at send time (`services.login_link_render`), so no page ever shows it.
+    notification = models.OneToOneField(
+        "core.Notification",
+        verbose_name="notification",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="login_token",
+    )
 
     objects = LoginTokenQuerySet.as_manager()
 
@@ -125,7 +141,7 @@ class LoginToken(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self):
-        return f"{self.user} ({datetime_fr(self.created_at)})"
+        return f"{self.user or 'adresse sans compte'} ({datetime_fr(self.created_at)})"
 
     @staticmethod
     def hash(secret: str) -> str:

@@ -1,7 +1,10 @@
+import unicodedata
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_not_required
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
@@ -9,19 +12,34 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from incubateur.accounts import services
 from incubateur.accounts.forms import LoginForm
+from incubateur.core.ratelimit import client_ip
+
+NEXT_MAX_LENGTH = 2000
 
 
-def client_ip(request) -> str | None:
-    # Behind a proxy, the proxy must set REMOTE_ADDR (gunicorn --forwarded-allow-ips) rather than us trusting
-    # any X-Forwarded-For header a client can forge.
-    return request.META.get("REMOTE_ADDR") or None
+def local_path(target: str | None) -> str:
+    """`target` if it is a path on this site (`/equipe/journal/?page=2`), else "".
+
+    Never a URL name (`redirect("abc")` would try to reverse it), another site (`//evil`, `https://…`, `/\\evil`,
+    which browsers read as `//evil`) or anything with a control character or a space.
+    """
+    target = target or ""
+    if not target.startswith("/") or target.startswith(("//", "/\\")) or len(target) > NEXT_MAX_LENGTH:
+        return ""
+    if any(char.isspace() or unicodedata.category(char)[0] == "C" for char in target):
+        return ""
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts=set()):
+        return ""
+    return target
 
 
 def _safe_next(request) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return target
-    return ""
+    return local_path(request.POST.get("next") or request.GET.get("next"))
+
+
+def _go_to(target: str):
+    """Redirect to a checked local path, else to the landing page (a URL name, resolved)."""
+    return HttpResponseRedirect(target) if target else redirect(settings.LOGIN_REDIRECT_URL)
 
 
 @login_not_required
@@ -29,7 +47,7 @@ def _safe_next(request) -> str:
 @require_http_methods(["GET", "POST"])
 def login_view(request):
     if request.user.is_authenticated:
-        return redirect(_safe_next(request) or settings.LOGIN_REDIRECT_URL)
+        return _go_to(_safe_next(request))
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.login_link_request(email=form.cleaned_data["email"], ip=client_ip(request))
@@ -55,10 +73,7 @@ def login_confirm(request, secret: str):
         user = services.login_with_token(request=request, secret=secret)
         if user is not None:
             messages.success(request, "Vous êtes connecté.")
-            target = request.session.pop("login_next", "")
-            if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-                target = ""
-            return redirect(target or settings.LOGIN_REDIRECT_URL)
+            return _go_to(local_path(request.session.pop("login_next", "")))
     token = services.login_token_peek(secret=secret)
     response = render(
         request,

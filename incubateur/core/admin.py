@@ -6,6 +6,8 @@ from incubateur.core import services
 from incubateur.core.models import JournalEntry, Notification, WorkerHeartbeat
 from incubateur.core.text import plural, quantity
 
+SENSITIVE_BODY = "[contenu sensible : il n'est pas montré]"
+
 
 @admin.register(JournalEntry)
 class JournalEntryAdmin(admin.ModelAdmin):
@@ -35,8 +37,15 @@ class NotificationAdmin(admin.ModelAdmin):
     list_display = ["created_at", "kind", "channel", "recipient", "status", "attempts", "next_attempt_at"]
     list_filter = ["status", "channel", "kind"]
     search_fields = ["recipient", "subject"]
-    readonly_fields = [f.name for f in Notification._meta.fields]
+    # The body is shown through `content`: a secret-bearing row (a login link) shows none of it. Login links are
+    # stored masked anyway (the worker writes them in at send time); this also covers rows written before that.
+    exclude = ["body"]
+    readonly_fields = [f.name if f.name != "body" else "content" for f in Notification._meta.fields]
     actions = ["retry"]
+
+    @admin.display(description="contenu")
+    def content(self, obj):
+        return SENSITIVE_BODY if obj.sensitive else obj.body
 
     def get_queryset(self, request):
         # Who is written to about a confidential request is itself confidential: those rows are retried from

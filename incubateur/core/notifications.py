@@ -5,6 +5,10 @@ transaction: the database is the queue, so both commit with the business change 
 The worker runs `deliver()`, which claims the row with a conditional UPDATE (at most one worker
 sends it), sends, and records the outcome; a failure is retried with exponential backoff and jitter,
 then the row is marked failed and listed for staff, who can retry it.
+
+A message that carries a secret (a login link) is stored without it: the app that owns the secret registers a
+renderer for its kind (`register_renderer`), which the worker calls at send time to write the secret in. The
+rendered body is sent, never saved, so neither the admin nor any outbox page can show it.
 """
 
 import json
@@ -12,7 +16,7 @@ import logging
 import random
 import urllib.error
 import urllib.request
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -31,6 +35,20 @@ ERASED_BODY = "[contenu effacé après envoi]"
 
 class DeliveryError(Exception):
     """A delivery attempt failed; it may succeed later."""
+
+
+class Undeliverable(Exception):
+    """Raised by a renderer: the message has nothing left to deliver (its secret can no longer be used, e.g. the
+    login link was used, superseded or expired). The row is marked expired, not retried."""
+
+
+# kind → function(notification) → the body to send. Filled by the apps that own secrets (their AppConfig.ready()).
+_renderers: dict[str, Callable[[Notification], str]] = {}
+
+
+def register_renderer(kind: str, renderer: Callable[[Notification], str]) -> None:
+    """Have the worker build the body of `kind`'s messages at send time (the stored body keeps the secret out)."""
+    _renderers[kind] = renderer
 
 
 def notify(
@@ -115,8 +133,16 @@ def deliver(pk: int) -> str:
             status=NotificationStatus.EXPIRED, body=ERASED_BODY if notification.sensitive else notification.body
         )
         return "expired"
+    renderer = _renderers.get(notification.kind)
     try:
+        if renderer is not None:
+            notification.body = renderer(notification)  # in memory only: the rows are changed by UPDATEs below
         send(notification)
+    except Undeliverable:
+        Notification.objects.filter(pk=pk).update(
+            status=NotificationStatus.EXPIRED, body=ERASED_BODY if notification.sensitive else F("body")
+        )
+        return "expired"
     except Exception as exc:  # every failure of a peer is recorded and retried
         return _record_failure(notification, exc)
     changes = {"status": NotificationStatus.SENT, "sent_at": timezone.now(), "last_error": ""}

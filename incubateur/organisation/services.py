@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from incubateur.accounts.services import change_email
 from incubateur.core import journal
 from incubateur.core.fields import save_changed
 from incubateur.core.models import Visibility
@@ -115,7 +116,7 @@ def refresh_staff_flags(users) -> None:
     User.objects.filter(pk__in=ids - holding, is_incubator_staff=True).update(is_incubator_staff=False)
 
 
-def _person(username: str, *, first_name: str, last_name: str, email: str | None, report: LoadReport):
+def _person(username: str, *, first_name: str, last_name: str, email: str | None, report: LoadReport, by=None):
     default_email = email or f"{username}@{settings.MEMBER_EMAIL_DOMAIN}"
     user = User.objects.filter(username=username).first()
     if user is None:
@@ -128,9 +129,12 @@ def _person(username: str, *, first_name: str, last_name: str, email: str | None
             email=default_email, username=username, first_name=first_name, last_name=last_name
         )
     values = {"username": username, "first_name": first_name, "last_name": last_name}
-    if email:
-        values["email"] = email.lower()
-    _count(report, "personnes", _apply(user, values))
+    changed = _apply(user, values)
+    if email and email.lower() != user.email.lower():
+        # An address changes one way only (journaled, both addresses told, sessions and tokens ended).
+        user = change_email(user=user, new_email=email, by=by)
+        changed = True
+    _count(report, "personnes", changed)
     return user
 
 
@@ -140,7 +144,9 @@ def organisation_load(*, data: OrganisationData, by=None, source: str = "") -> L
     report = LoadReport()
     today = timezone.localdate()
     people = {
-        p.username: _person(p.username, first_name=p.first_name, last_name=p.last_name, email=p.email, report=report)
+        p.username: _person(
+            p.username, first_name=p.first_name, last_name=p.last_name, email=p.email, report=report, by=by
+        )
         for p in data.people
     }
     touched_users = set(people.values())

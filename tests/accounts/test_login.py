@@ -221,3 +221,47 @@ def test_the_old_account_address_leads_to_my_space(client):
     assert response.status_code == 301
     assert response["Location"] == "/mon-espace/"
     assert client.get("/mon-compte/", follow=True).redirect_chain[-1] == ("/mon-espace/", 301)
+
+
+# `next` is only ever a path on this site: a URL name would be reversed (`redirect("abc")`: a NoReverseMatch, a 500),
+# another site would be an open redirect.
+HOSTILE_NEXTS = [
+    "abc",
+    "public:home",
+    "//evil.example.org/",
+    "https://evil.example.org/",
+    "\\\\evil.example.org",
+    "/\\evil.example.org",
+    "\\/evil.example.org",
+    "javascript:alert(1)",
+    "/\tequipe/",
+    "/ /evil.example.org",
+    "///evil.example.org",
+]
+
+
+@pytest.mark.parametrize("target", HOSTILE_NEXTS)
+def test_a_hostile_next_on_the_login_page_is_ignored(client, target):
+    response = client.get("/connexion/", {"next": target})
+    assert response.status_code == 200
+    assert 'name="next"' not in response.content.decode()
+
+
+@pytest.mark.parametrize("target", HOSTILE_NEXTS)
+def test_a_logged_in_user_with_a_hostile_next_goes_to_their_space(client, pierre, target):
+    client.force_login(pierre)
+    response = client.get("/connexion/", {"next": target})
+    assert response.status_code == 302
+    assert response["Location"] == HOME
+
+
+@pytest.mark.parametrize("target", HOSTILE_NEXTS)
+def test_a_hostile_next_is_ignored_after_the_link(client, pierre, smtp_server, target):
+    client.post(f"/connexion/?next={target}", {"email": pierre.email, "next": target})
+    run_tasks()
+    assert client.post(link_from(smtp_server.messages[0]))["Location"] == HOME
+
+
+def test_a_local_next_with_a_query_string_is_kept(client, pierre):
+    client.force_login(pierre)
+    assert client.get("/connexion/", {"next": "/equipe/journal/?page=2"})["Location"] == "/equipe/journal/?page=2"

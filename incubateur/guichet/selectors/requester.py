@@ -2,9 +2,11 @@
 `Ticket.objects.for_user(user)`; nothing here decides a permission (that is `perms.py`)."""
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
+from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Max
+from django.db.models import Count, F, Max, Q
 from django.urls import reverse
 
 from incubateur.guichet.kinds import KIND_INFO, Kind
@@ -151,6 +153,9 @@ class ReadSummary:
     name: str
     count: int
     last: object  # datetime
+    # When the reader's address changed, if one of these reads came within CONFIDENTIAL_EMAIL_CHANGE_DAYS of it
+    # (before or after: a change made to read and then undone is flagged too); else None.
+    email_changed_at: object = None
 
 
 @dataclass
@@ -171,10 +176,25 @@ def ticket_page(ticket: Ticket, *, with_notes: bool, with_reads: bool) -> Ticket
     if ticket.confidential:
         page.participants = list(ticket.participants.select_related("user", "added_by"))
     if with_reads:
+        # Someone who could change an account's address (an administrator) could then log in as it: a read near
+        # such a change is shown as such to the requester.
+        window = timedelta(days=settings.CONFIDENTIAL_EMAIL_CHANGE_DAYS)
+        changed = F("user__email_changed_at")
         rows = (
             Read.objects.filter(ticket=ticket)
-            .values("user", "user__first_name", "user__last_name", "user__username", "user__email")
-            .annotate(count=Count("pk"), last=Max("at"))
+            .values(
+                "user",
+                "user__first_name",
+                "user__last_name",
+                "user__username",
+                "user__email",
+                "user__email_changed_at",
+            )
+            .annotate(
+                count=Count("pk"),
+                last=Max("at"),
+                near_change=Count("pk", filter=Q(at__gte=changed - window, at__lte=changed + window)),
+            )
             .order_by("-last")
         )
         page.reads = [
@@ -184,6 +204,7 @@ def ticket_page(ticket: Ticket, *, with_notes: bool, with_reads: bool) -> Ticket
                 or row["user__email"],
                 count=row["count"],
                 last=row["last"],
+                email_changed_at=row["user__email_changed_at"] if row["near_change"] else None,
             )
             for row in rows
         ]
