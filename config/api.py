@@ -36,6 +36,40 @@ class Api(NinjaAPI):
         module = operation.view_func.__module__.removesuffix(".endpoints")
         return f"{module}_{operation.view_func.__name__}".replace(".", "_")
 
+    def get_openapi_schema(self, *args, **kwargs):
+        schema = super().get_openapi_schema(*args, **kwargs)
+        document_edge_refusals(schema)
+        return schema
+
+
+BAD_REQUEST_REF = {"$ref": "#/components/schemas/BadRequestOut"}
+
+
+def document_edge_refusals(schema) -> None:
+    """Every operation that reads a query string or a body may answer the house 400 before it runs
+    (core.middleware.HostileInputMiddleware: a NUL character, a lone surrogate, a body over the limit): say so."""
+    if "BadRequestOut" not in schema.get("components", {}).get("schemas", {}):
+        return
+    for operations in schema["paths"].values():
+        for operation in operations.values():
+            reads_input = "requestBody" in operation or any(
+                parameter["in"] == "query" for parameter in operation.get("parameters", [])
+            )
+            if not reads_input:
+                continue
+            responses = operation["responses"]
+            documented = responses.get(400)
+            if documented is None:
+                responses[400] = {
+                    "description": "Bad Request",
+                    "content": {"application/json": {"schema": dict(BAD_REQUEST_REF)}},
+                }
+                continue
+            content = documented.setdefault("content", {}).setdefault("application/json", {})
+            current = content.get("schema")
+            if current is not None and current != BAD_REQUEST_REF and "anyOf" not in current:
+                content["schema"] = {"anyOf": [current, dict(BAD_REQUEST_REF)]}
+
 
 api = Api(
     title="API de l'Incubateur de services numériques",

@@ -10,6 +10,10 @@ The data: the tests' organisation and the routing table, a few registry rows, a 
 with an application and a past one with its results. A path parameter is the generated value or, for about half
 of the values, one that exists: the 200s are exercised, not only the 404s.
 
+Hostile characters too: in about one generated body in four, a string (a value or a key, at any depth) gets a NUL
+character or a lone surrogate, and in one query string in four a value gets a NUL (a lone surrogate cannot be put in a
+URL): the edge (core.middleware.HostileInputMiddleware) must answer the documented 400, never a 500.
+
 Bounded and deterministic: a fixed seed, derandomized generation, 10 fuzzed examples per operation and role.
 One test per operation and role, e.g. `test_api_conforms_to_its_schema[GET /api/v1/startups][staff]`
 (`-k "startups and staff"` selects it and the one of `/startups/{ghid}`).
@@ -17,6 +21,7 @@ One test per operation and role, e.g. `test_api_conforms_to_its_schema[GET /api/
 
 import datetime
 import zlib
+from typing import Any
 
 import pytest
 import schemathesis
@@ -25,6 +30,7 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, transaction
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
 from ninja import Schema
 
 from incubateur.accounts.api_auth import api_token_issue
@@ -126,7 +132,7 @@ def _world() -> dict:
         "path": {
             "ghid": [product.ghid, incubator.ghid, sponsor.ghid, "dir-justice"],
             "username": [member.username, other.username, staff.username],
-            "request_id": [ticket.pk],
+            "request_id": [ticket.reference],
             "offer_id": [offer.pk],
             "call_id": [call.pk, past.pk],
             "application_id": [application.pk],
@@ -159,9 +165,78 @@ def _existing(name: str, value, known: list):
     return known[pick] if pick < len(known) else value
 
 
+# --- Hostile characters -----------------------------------------------------------------------------------------
+
+HOSTILE_IN_BODY = ["\x00", "\ud800", "\udfff", "\udbff"]
+HOSTILE_IN_QUERY = ["\x00"]
+TAINTED_ONE_IN = 4
+
+
+def _strings(value: Any, path: tuple = ()):
+    """The paths of the strings of a JSON document: ("value", path) for a value, ("key", path) for a key."""
+    if isinstance(value, str):
+        yield ("value", path)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield ("key", (*path, key))
+            yield from _strings(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, (*path, index))
+
+
+def _tainted(document: Any, where: tuple, character: str, at: int) -> Any:
+    """A copy of the document with `character` inserted into the string at `where`."""
+    kind, path = where
+
+    def insert(text: str) -> str:
+        position = min(at, len(text))
+        return text[:position] + character + text[position:]
+
+    if not path:
+        return insert(document)
+    head, rest = path[0], path[1:]
+    if isinstance(document, dict):
+        if kind == "key" and not rest:
+            return {(insert(key) if key == head else key): item for key, item in document.items()}
+        changed = _tainted(document[head], (kind, rest), character, at)
+        return {key: (changed if key == head else item) for key, item in document.items()}
+    copy = list(document)
+    copy[head] = _tainted(copy[head], (kind, rest), character, at)
+    return copy
+
+
+def _sometimes_tainted(document: Any, characters: list[str]) -> st.SearchStrategy:
+    places = list(_strings(document))
+    if not places:
+        return st.just(document)
+    tainted = st.builds(
+        lambda where, character, at: _tainted(document, where, character, at),
+        st.sampled_from(places),
+        st.sampled_from(characters),
+        st.integers(min_value=0, max_value=8),
+    )
+    draw = st.integers(min_value=1, max_value=TAINTED_ONE_IN)
+    return draw.flatmap(lambda n: tainted if n == 1 else st.just(document))
+
+
+def flatmap_body(context, body):
+    return _sometimes_tainted(body, HOSTILE_IN_BODY)
+
+
+def flatmap_query(context, query):
+    if not isinstance(query, dict):
+        return st.just(query)
+    # A value of any type is sent as text: a tainted one is a string.
+    as_text = {key: value if isinstance(value, str | list) else str(value) for key, value in query.items()}
+    return _sometimes_tainted(as_text, HOSTILE_IN_QUERY).map(lambda tainted: query if tainted == as_text else tainted)
+
+
 @pytest.mark.parametrize("role", ROLES)
 # The fixtures hold for every example of a test: its writes are rolled back at the end of the test only.
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@schema.hooks.apply(flatmap_body)
+@schema.hooks.apply(flatmap_query)
 @schema.parametrize()
 def test_api_conforms_to_its_schema(case, role, world, in_test_transaction):
     for name, value in (case.path_parameters or {}).items():

@@ -5,10 +5,16 @@ each must have a row in `tests/forms_fuzz_builders.BUILDERS` (a test fails, nami
 as the access matrix does for routes), which builds it as its views do, in every variant they use.
 
 For each form, Hypothesis posts data drawn from the form's own fields: each field omitted, empty, arbitrary text
-(control characters and NUL included), a very long text, a number written as text, a plausible value for its type
-(one of its choices, a date in its input formats, an amount, a URL, an e-mail, a slug, a hint of the builder), or
-several values under its name. Some examples post plausible values only, others one of the builder's valid postings
-with a few fields changed, so that valid forms and their cross-field rules are exercised too. Whatever is posted:
+(control characters, NUL and lone surrogates included), a very long text, a number written as text, a plausible
+value for its type (one of its choices, a date in its input formats, an amount, a URL, an e-mail, a slug, a hint of
+the builder), or several values under its name. Some examples post plausible values only, others one of the
+builder's valid postings with a few fields changed, so that valid forms and their cross-field rules are exercised
+too.
+
+What is posted goes through the edge first, as in production: it is encoded as a browser would (UTF-8; a lone
+surrogate as its bytes), `core.middleware.HostileInputMiddleware` must refuse every posting with a NUL character (and
+one over the size limit), and the form gets what Django decoded (a lone surrogate arrives as U+FFFD). Whatever the
+form gets:
 
 - `is_valid()` does not raise, nor what the views read of the form afterwards (e.g. `submission()`), nor its
   rendering (the page shown again with the errors and what was typed);
@@ -16,26 +22,30 @@ with a few fields changed, so that valid forms and their cross-field rules are e
 - a valid form's `cleaned_data` has an entry for every field.
 
 Each example runs in a savepoint rolled back after it: validation writes nothing, and on PostgreSQL a refused query
-(a NUL character reaching the database) fails that example only. Deterministic by default (derandomized, 60
-examples per form, after the known crashers of `REGRESSIONS`); `FORMS_FUZZ_EXAMPLES=2000` explores with random
-seeds and more examples.
+fails that example only. Deterministic by default (derandomized, 60 examples per form, after the known crashers of
+`REGRESSIONS`); `FORMS_FUZZ_EXAMPLES=2000` explores with random seeds and more examples.
 """
 
 import datetime
 import importlib
 import os
 import pkgutil
+from urllib.parse import urlencode
 
 import pytest
 from django import forms
+from django.conf import settings as django_settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import connection, transaction
 from django.http import QueryDict
+from django.test import RequestFactory
 from django.utils import formats
 from hypothesis import HealthCheck, Phase, event, example, given, note, settings
 from hypothesis import strategies as st
 from hypothesis.provisional import urls
 
 import incubateur
+from incubateur.core.middleware import hostile_input
 from tests.forms_fuzz_builders import BUILDERS, make_world
 
 # Bases that are never shown as such: only their subclasses are.
@@ -105,6 +115,9 @@ def test_abstract_forms_exist():
 NASTY = [
     "\x00",
     "a\x00b",
+    "\ud800",
+    "a\udfffb",
+    "\udbff\udc00",  # a pair written as two code points: not UTF-8 once encoded either
     "\r\n",
     " ",
     "\u200b",
@@ -127,10 +140,11 @@ NASTY = [
     "[]",
     "../../etc/passwd",
 ]
-NASTY_TEXT = st.one_of(st.sampled_from(NASTY), st.text(max_size=40))
+# Any code point, lone surrogates included (Hypothesis leaves them out of text by default).
+NASTY_TEXT = st.one_of(st.sampled_from(NASTY), st.text(st.characters(exclude_categories=[]), max_size=40))
 LONG_TEXT = st.builds(
     lambda char, size: char * size,
-    st.sampled_from(["a", "é", "\x00", " ", "9", ",", "\n", "-", "\U0001d54f"]),
+    st.sampled_from(["a", "é", "\x00", "\ud800", " ", "9", ",", "\n", "-", "\U0001d54f"]),
     st.integers(min_value=100, max_value=30_000),
 )
 NUMBER_TEXT = st.one_of(
@@ -303,6 +317,25 @@ def query_dict(posted: dict[str, list[str]]) -> QueryDict:
     return data
 
 
+def through_the_edge(posted: dict[str, list[str]]) -> QueryDict | None:
+    """The posting as a browser sends it and as the form then gets it: None when the edge refuses it (a 400)."""
+    pairs = [(key, value) for key, values in posted.items() for value in values]
+    body = urlencode(pairs, encoding="utf-8", errors="surrogatepass")  # a lone surrogate: its (invalid) bytes
+    request = RequestFactory().post("/", body, content_type="application/x-www-form-urlencoded")
+    refusal = refused(request)
+    nul = any("\x00" in value for _, value in pairs)  # a lone surrogate cannot travel in a form: no refusal for it
+    too_large = len(body) > django_settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    assert (refusal is not None) == (nul or too_large), (refusal, nul, too_large)
+    return None if refusal is not None else request.POST
+
+
+def refused(request):
+    try:
+        return hostile_input(request)
+    except RequestDataTooBig:
+        return "body_too_large"
+
+
 # --- The tests ----------------------------------------------------------------------------------------------------
 
 
@@ -397,8 +430,12 @@ def test_form_survives_any_input(form_class, world, db):
         note(f"variant: {label!r}\nposted: {posted!r}")
         # Each example in a savepoint rolled back after it: nothing it does stays, and on PostgreSQL a failed query
         # fails this example only.
+        data = through_the_edge(posted)
+        if data is None:
+            event("refused at the edge")
+            return
         with transaction.atomic():
-            form = variants[label].make(query_dict(posted))
+            form = variants[label].make(data)
             event("valid" if check(form, variants[label].use) else "invalid")
             str(form)  # the page shows it again, with its errors and what was typed
             transaction.set_rollback(True)

@@ -70,6 +70,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # NUL, lone surrogates and bodies over the limit are a 400 here, before any view or `process_view` (CSRF's
+    # reads the form) reads the input; after the middlewares that add headers and the user to the 400 page.
+    "incubateur.core.middleware.HostileInputMiddleware",
     "incubateur.core.middleware.DatabaseUnavailableMiddleware",
 ]
 
@@ -127,6 +130,12 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Request bodies -------------------------------------------------------------------------------
+# The platform takes no file upload: this is the limit of a whole body (form or JSON), refused with a 400 by
+# core.middleware.HostileInputMiddleware. Django's default (2.5 MiB), written down; and its limit on fields.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", str(2_621_440)))
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+
 # Whole public pages cached for anonymous visitors (core/pagecache.py).
 PUBLIC_PAGE_CACHE = env_bool("PUBLIC_PAGE_CACHE", True)
 
@@ -153,8 +162,11 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 MAGIC_LINK_MAX_AGE = 15 * 60  # seconds
-LOGIN_RATE_LIMIT_PER_EMAIL = (5, 15 * 60)  # requests, window in seconds
+LOGIN_RATE_LIMIT_PER_EMAIL = (5, 15 * 60)  # requests per address from one client, window in seconds
 LOGIN_RATE_LIMIT_PER_IP = (20, 15 * 60)
+# How many proxies in front of the site append the client's address to X-Forwarded-For (Scalingo's router: 1).
+# 0, the default: no forwarded header is trusted (X-Forwarded-For nor X-Forwarded-Proto); see core.ratelimit.client_ip.
+TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES") or "0")
 # The default e-mail domain of community members (beta.gouv.fr convention: prenom.nom@beta.gouv.fr).
 MEMBER_EMAIL_DOMAIN = os.environ.get("MEMBER_EMAIL_DOMAIN", "beta.gouv.fr")
 
@@ -284,5 +296,7 @@ PERSONAL_DATA_KEEP_HOOKS = [
 ]
 # Closed confidential guichet requests are anonymised this many months after they were closed.
 RETENTION_CONFIDENTIAL_REQUESTS_MONTHS = int(os.environ.get("RETENTION_CONFIDENTIAL_REQUESTS_MONTHS", "24"))
+# A read of a confidential request within this many days of the reader's address change is flagged to the requester.
+CONFIDENTIAL_EMAIL_CHANGE_DAYS = int(os.environ.get("CONFIDENTIAL_EMAIL_CHANGE_DAYS", "30"))
 # Accounts without a login (and without a running mission) for this many years are anonymised.
 RETENTION_INACTIVE_ACCOUNTS_YEARS = int(os.environ.get("RETENTION_INACTIVE_ACCOUNTS_YEARS", "3"))

@@ -82,7 +82,8 @@ def test_the_product_outside_the_team_is_still_refused_when_sent(cast):
 
 @pytest.mark.parametrize(
     "value",
-    ["inconnu", "", "x" * 500, "%00", "a%00b", "../..", "%3Cscript%3E", "justice-pour-tous%20", "1", "produit[]"],
+    # (a NUL never reaches the form: the house 400, tests/core/test_hostile_input.py)
+    ["inconnu", "", "x" * 500, "../..", "%3Cscript%3E", "justice-pour-tous%20", "1", "produit[]"],
 )
 def test_an_invalid_product_is_ignored_silently(cast, value):
     response = client_for(cast.requester).get(f"{new_url('doute-produit')}?produit={value}")
@@ -125,7 +126,7 @@ def test_the_home_page_passes_the_person_on_to_every_kind(cast):
     assert "Pierre Boussole — Responsable de portefeuille : Justice" in page
 
 
-@pytest.mark.parametrize("value", ["inconnu", "", "camille.requerante", "alex.autre", "x" * 500, "%00", "<b>"])
+@pytest.mark.parametrize("value", ["inconnu", "", "camille.requerante", "alex.autre", "x" * 500, "<b>"])
 def test_the_home_page_ignores_who_is_not_current_staff(cast, value):
     """Unknown, the requester themself, a community member: plain links, no word."""
     response = client_for(cast.requester).get(f"{HOME}?destinataire={value}")
@@ -159,7 +160,7 @@ def test_a_confidential_kind_preselects_the_person(cast):
     assert response.status_code == 302
 
 
-@pytest.mark.parametrize("value", ["inconnu", "alex.autre", "camille.requerante", "%00", "x" * 500])
+@pytest.mark.parametrize("value", ["inconnu", "alex.autre", "camille.requerante", "x" * 500])
 def test_an_invalid_person_on_the_form_is_ignored_silently(cast, value):
     client = client_for(cast.requester)
     for kind in ("mal-etre", "doute-produit", "soutien-dinum"):
