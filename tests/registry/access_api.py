@@ -4,26 +4,22 @@ Everything is public, whatever the session: the APIs ignore the session (v1 read
 The detail routes make the object they read (the matrix's `world` knows nothing of the registry).
 """
 
+from incubateur.registry.models import Product
 from tests.access import Row, everyone
+from tests.registry.factories import IncubatorFactory, MemberFactory, OrganisationFactory
 
 
 def _startup(world) -> str:
-    from incubateur.registry.models import Product
-
     product, _ = Product.objects.get_or_create(ghid="produit-matrice", defaults={"name": "Produit", "pitch": "Pitch"})
     return f"/api/v1/startups/{product.ghid}"
 
 
 def _v3_startup(world) -> str:
-    from incubateur.registry.models import Product
-
     product, _ = Product.objects.get_or_create(ghid="produit.matrice", defaults={"name": "Produit", "pitch": "Pitch"})
     return f"/api/v3/startups/{product.ghid}.json"
 
 
 def _old_address(world) -> str:
-    from incubateur.registry.models import Product
-
     Product.objects.get_or_create(
         ghid="produit-matrice", defaults={"name": "Produit", "pitch": "Pitch", "redirect_from": ["/startups/ancien"]}
     )
@@ -31,20 +27,14 @@ def _old_address(world) -> str:
 
 
 def _incubator(world) -> str:
-    from tests.registry.factories import IncubatorFactory
-
     return f"/api/v1/incubators/{IncubatorFactory().ghid}"
 
 
 def _organisation(world) -> str:
-    from tests.registry.factories import OrganisationFactory
-
     return f"/api/v1/organisations/{OrganisationFactory().ghid}"
 
 
 def _member(world) -> str:
-    from tests.registry.factories import MemberFactory
-
     return f"/api/v1/members/{MemberFactory().username}"
 
 
