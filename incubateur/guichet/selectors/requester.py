@@ -139,15 +139,6 @@ def my_tickets_page(user, page_number) -> Page:
 # --- The request page --------------------------------------------------------------------------------------------
 
 
-def ticket_for(user, pk: int) -> Ticket | None:
-    return (
-        Ticket.objects.for_user(user)
-        .select_related("product", "assignee", "requester", "recorded_by", "pole")
-        .filter(pk=pk)
-        .first()
-    )
-
-
 @dataclass
 class ReadSummary:
     name: str
