@@ -102,6 +102,8 @@ EXEMPT_NAMESPACES = {"admin"}
 def _collect() -> None:
     # Each app's tests contribute rows in their own module. Imported here, not at the top: those modules import
     # `Row` from this one (a cycle).
+    from tests.accounts import access_proconnect
+    from tests.community import access_community
     from tests.guichet import access_api as guichet_api
     from tests.guichet import access_desk as guichet_desk
     from tests.guichet import access_pages as guichet_pages
@@ -110,7 +112,8 @@ def _collect() -> None:
     from tests.programmes import access_api as programmes_api
     from tests.programmes import access_public as programmes_public
     from tests.programmes import access_staff as programmes_staff
-    from tests.registry import access_api, access_pages
+    from tests.recruitment import access_recruitment
+    from tests.registry import access_api, access_joining, access_missions, access_pages
 
     ROWS.extend(access_pages.ROWS)
     ROWS.extend(access_api.ROWS)
@@ -122,6 +125,11 @@ def _collect() -> None:
     ROWS.extend(programmes_api.ROWS)
     ROWS.extend(portfolios_board.ROWS)
     ROWS.extend(portfolios_api.ROWS)
+    ROWS.extend(access_missions.ROWS)
+    ROWS.extend(access_joining.ROWS)
+    ROWS.extend(access_community.ROWS)
+    ROWS.extend(access_proconnect.ROWS)
+    ROWS.extend(access_recruitment.ROWS)
 
 
 _collect()

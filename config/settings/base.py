@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "incubateur.guichet",
     "incubateur.programmes",
     "incubateur.portfolios",
+    "incubateur.community",
+    "incubateur.recruitment",
 ]
 
 MIDDLEWARE = [
@@ -300,3 +302,20 @@ RETENTION_CONFIDENTIAL_REQUESTS_MONTHS = int(os.environ.get("RETENTION_CONFIDENT
 CONFIDENTIAL_EMAIL_CHANGE_DAYS = int(os.environ.get("CONFIDENTIAL_EMAIL_CHANGE_DAYS", "30"))
 # Accounts without a login (and without a running mission) for this many years are anonymised.
 RETENTION_INACTIVE_ACCOUNTS_YEARS = int(os.environ.get("RETENTION_INACTIVE_ACCOUNTS_YEARS", "3"))
+
+# --- Missions, joining and validation (#14; registry) ---
+# A member who is not a public agent (mission status other than `admin`) sets an end at most this far ahead.
+MISSION_MAX_MONTHS_AHEAD = 6
+# A review undecided by the incubator's team after this many working days: a reminder, and staff may decide.
+REVIEW_ESCALATION_WORKDAYS = 2
+# A newcomer's first login link (the welcome e-mail) is valid this long; later links MAGIC_LINK_MAX_AGE.
+WELCOME_LINK_MAX_AGE = 72 * 3600
+
+# --- Reminders, checklists and monthly summaries (#14; community) ---
+WORKER_HOUSEKEEPING_HOOKS += ["incubateur.community.services.housekeeping.tick"]
+
+# --- Sync with the beta.gouv.fr repository (#14; registry content) ---
+
+# --- ProConnect (#15; accounts) ---
+
+# --- Recrutement (#16; recruitment) ---

@@ -69,6 +69,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField("inscrit le", default=timezone.now)
     # Set by `services.change_email`: a read of a confidential request near this moment is flagged to its requester.
     email_changed_at = models.DateTimeField("adresse changée le", null=True, blank=True, editable=False)
+    # The account's ProConnect subject (`sub`), stored at the first ProConnect login (#15).
+    proconnect_sub = models.CharField(
+        "identifiant ProConnect", max_length=255, unique=True, null=True, blank=True, editable=False
+    )
 
     objects = UserManager()
 

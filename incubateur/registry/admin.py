@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from incubateur.registry.models import (
+    ContentBase,
     Event,
     Incubator,
     Member,
@@ -11,6 +12,7 @@ from incubateur.registry.models import (
     Product,
     ProductIncubator,
     ProductSponsor,
+    Review,
     Team,
 )
 
@@ -97,3 +99,19 @@ class TeamAdmin(admin.ModelAdmin):
     search_fields = ["name", "ghid"]
     list_select_related = ["incubator"]
     autocomplete_fields = ["incubator"]
+
+
+@admin.register(Review)
+class ReviewAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "requested_by", "requested_at", "decision", "decided_by", "decided_at"]
+    list_filter = ["decision"]
+    search_fields = ["member__fullname", "member__username", "product__name", "product__ghid"]
+    list_select_related = ["member", "product", "requested_by", "decided_by"]
+    raw_id_fields = ["member", "product", "requested_by", "decided_by"]
+
+
+@admin.register(ContentBase)
+class ContentBaseAdmin(admin.ModelAdmin):
+    list_display = ["path", "digest", "read_at"]
+    search_fields = ["path"]
+    readonly_fields = ["path", "digest", "fields", "read_at"]

@@ -72,3 +72,17 @@ class OrganisationType(models.TextChoices):
 
 
 MINISTRY_CHOICES = list(MINISTRIES.items())
+
+
+class ReviewState(models.TextChoices):
+    """Where a member or a product created on the platform stands: its incubator validates it (#14). Everything
+    imported from beta.gouv.fr is validated."""
+
+    PENDING = "en_attente", "en attente de validation"
+    VALIDATED = "valide", "validé"
+    REFUSED = "refuse", "refusé"
+
+
+class ReviewDecision(models.TextChoices):
+    VALIDATE = "valider", "validé"
+    REFUSE = "refuser", "refusé"

@@ -20,6 +20,8 @@ from incubateur.registry.enums import (
     MissionStatus,
     OrganisationType,
     PhaseName,
+    ReviewDecision,
+    ReviewState,
 )
 
 
@@ -123,6 +125,10 @@ class Member(models.Model):
     competences = models.JSONField("compétences", default=list, blank=True)
     member_type = models.CharField("type de membre", max_length=20, choices=MemberType.choices, blank=True)
     teams = models.ManyToManyField("Team", verbose_name="équipes", blank=True, related_name="members")
+    # Created on the platform and not yet validated by its incubator (#14); imports are validated.
+    review_state = models.CharField(
+        "validation", max_length=20, choices=ReviewState.choices, default=ReviewState.VALIDATED, db_index=True
+    )
     extra = models.JSONField("autres champs", default=dict, blank=True)
 
     objects = MemberQuerySet.as_manager()
@@ -232,6 +238,10 @@ class Product(models.Model):
     fast_promotion = models.PositiveSmallIntegerField("promotion FAST", null=True, blank=True)
     fast_amount = models.PositiveIntegerField("montant FAST (€)", null=True, blank=True)
     redirect_from = models.JSONField("anciennes adresses", default=list, blank=True)
+    # Created on the platform and not yet validated by its incubator (#14); imports are validated.
+    review_state = models.CharField(
+        "validation", max_length=20, choices=ReviewState.choices, default=ReviewState.VALIDATED, db_index=True
+    )
     extra = models.JSONField("autres champs", default=dict, blank=True)
 
     objects = ProductQuerySet.as_manager()
@@ -355,3 +365,74 @@ class Team(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class Review(models.Model):
+    """A request that an incubator validate a member or a product created on the platform."""
+
+    member = models.OneToOneField(
+        Member, verbose_name="membre", null=True, blank=True, on_delete=models.CASCADE, related_name="review"
+    )
+    product = models.OneToOneField(
+        Product,
+        verbose_name="produit",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="review",
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="demandée par",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField("demandée le", default=timezone.now)
+    decision = models.CharField("décision", max_length=20, choices=ReviewDecision.choices, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="décidée par",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField("décidée le", null=True, blank=True)
+    reason = models.TextField("motif", blank=True)
+    # Undecided after REVIEW_ESCALATION_WORKDAYS: the incubator's team is reminded and Incubator staff may decide.
+    escalated_at = models.DateTimeField("relancée le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "demande de validation"
+        verbose_name_plural = "demandes de validation"
+        ordering = ["-requested_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(member__isnull=False, product__isnull=True)
+                | Q(member__isnull=True, product__isnull=False),
+                name="review_of_one_member_or_product",
+            )
+        ]
+
+    def __str__(self):
+        return f"Validation de {self.member or self.product}"
+
+
+class ContentBase(models.Model):
+    """One file of the content tree as the last import or sync read it: the base of the three-way merge that keeps
+    the platform's newer edits when the tree has diverged (#14)."""
+
+    path = models.CharField("fichier", max_length=500, unique=True)  # relative to `content/`: `_authors/x.md`
+    digest = models.CharField("empreinte", max_length=64)
+    fields = models.JSONField("champs", default=dict)  # the front matter, and the body under `body`
+    read_at = models.DateTimeField("lu le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "fichier lu du contenu de beta.gouv.fr"
+        verbose_name_plural = "fichiers lus du contenu de beta.gouv.fr"
+        ordering = ["path"]
+
+    def __str__(self):
+        return self.path

@@ -1,0 +1,1 @@
+"""Job and mission posts (#16)."""

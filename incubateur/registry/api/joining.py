@@ -1,0 +1,1 @@
+"""Operations added to the registry's router (`endpoints.router`)."""
