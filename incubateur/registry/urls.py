@@ -1,7 +1,7 @@
 from django.urls import path
 
 import incubateur.registry.converters  # noqa: F401 (registers <product:…>, <member:…>…)
-from incubateur.registry import views
+from incubateur.registry import urls_joining, views
 
 app_name = "registry"
 
@@ -18,4 +18,5 @@ urlpatterns = [
     path("membres/<member:username>/modifier/", views.member_edit, name="member_edit"),
     # beta.gouv.fr's addresses of a product (its permalink `/startups/<id>.html`, its `redirect_from`): 301 here.
     path("startups/<product:old>", views.product_old_address, name="product_old_address"),
+    *urls_joining.urlpatterns,
 ]
