@@ -21,7 +21,7 @@ from incubateur.organisation.models import Portfolio
 from incubateur.organisation.selectors import match_portfolio
 from incubateur.portfolios.models import Committee, CommitteeDecision
 from incubateur.programmes.models import Application
-from incubateur.registry.enums import ACTIVE_PHASES, EventName, PhaseName
+from incubateur.registry.enums import ACTIVE_PHASES, EventName, PhaseName, ReviewState
 from incubateur.registry.models import Event, Phase, Product
 from incubateur.registry.selectors import perimeters
 
@@ -125,7 +125,9 @@ def boards(portfolios, *, today: datetime.date | None = None) -> list[PortfolioB
         current[phase.product_id] = phase
     active = {pk: phase for pk, phase in current.items() if phase.name in ACTIVE_PHASES and phase.end is None}
     products = list(
-        Product.objects.filter(pk__in=list(active)).only("pk", "ghid", "name", "thematiques").order_by("name")
+        Product.objects.filter(pk__in=list(active), review_state=ReviewState.VALIDATED)
+        .only("pk", "ghid", "name", "thematiques")
+        .order_by("name")
     )
     scopes = perimeters(products)
     mine: dict[int, list] = defaultdict(list)

@@ -36,6 +36,7 @@ from django.views.decorators.http import require_safe
 
 from incubateur.registry import cache as registry_cache
 from incubateur.registry import selectors
+from incubateur.registry.enums import ReviewState
 from incubateur.registry.models import Member
 
 # `links.self` of startups.json: beta.gouv.fr prints `{{ site.url }}/startups`, the public list of the products.
@@ -361,7 +362,8 @@ def startups_details_data() -> dict:
 def compteur_smiirl_data() -> dict:
     """/compteur_smiirl.json, read by the Incubator's Smiirl counter: the number of members with a mission running
     today."""
-    return {"number": Member.objects.active(timezone.localdate()).count()}
+    validated = Member.objects.filter(review_state=ReviewState.VALIDATED)  # not those awaiting validation (#14)
+    return {"number": validated.active(timezone.localdate()).count()}
 
 
 # --- /api/v2.7/startups.csv ----------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 
 from incubateur.core.text import fold
-from incubateur.registry.enums import ACTIVE_PHASES
+from incubateur.registry.enums import ACTIVE_PHASES, ReviewState
 from incubateur.registry.models import (
     Event,
     Incubator,
@@ -42,7 +42,8 @@ def products_for_listing() -> QuerySet[Product]:
     """Products in id order with their phases, events, sponsors and incubators (principal first), and
     `current_phase` annotated. Six queries whatever the number of products."""
     return (
-        Product.objects.order_by("ghid")
+        Product.objects.filter(review_state=ReviewState.VALIDATED)  # pending or refused: in no public read (#14)
+        .order_by("ghid")
         .with_current_phase()
         .prefetch_related(
             Prefetch("phases", queryset=Phase.objects.order_by("start", "pk")),
@@ -62,7 +63,7 @@ def products_for_listing() -> QuerySet[Product]:
 def products_with_principal_incubator() -> QuerySet[Product]:
     """Products that have a principal incubator, with their phases and that incubator (`principal_links`)."""
     return (
-        Product.objects.filter(productincubator__is_principal=True)
+        Product.objects.filter(productincubator__is_principal=True, review_state=ReviewState.VALIDATED)
         .order_by("ghid")
         .prefetch_related(
             Prefetch("phases", queryset=Phase.objects.order_by("start", "pk")),
@@ -118,7 +119,9 @@ def product_ids_with_thematique(thematique: str) -> list[int]:
     wanted = fold(thematique)
     return [
         pk
-        for pk, thematiques in Product.objects.values_list("pk", "thematiques")
+        for pk, thematiques in Product.objects.filter(review_state=ReviewState.VALIDATED).values_list(
+            "pk", "thematiques"
+        )
         if any(fold(str(t)) == wanted for t in thematiques or [])
     ]
 
@@ -141,8 +144,14 @@ def missions_prefetch(to_attr: str | None = None) -> Prefetch:
 
 
 def members_for_listing() -> QuerySet[Member]:
-    """Members in id order with their account, missions (and their products) and teams. Four queries."""
-    return Member.objects.select_related("user").order_by("username").prefetch_related(missions_prefetch(), "teams")
+    """Validated members in id order with their account, missions (and their products) and teams. Four queries.
+    A member awaiting validation (or refused) is in none of the files (#14)."""
+    return (
+        Member.objects.filter(review_state=ReviewState.VALIDATED)
+        .select_related("user")
+        .order_by("username")
+        .prefetch_related(missions_prefetch(), "teams")
+    )
 
 
 def filter_members(

@@ -17,13 +17,13 @@ from urllib.parse import urlsplit
 
 from django.core.cache import cache as django_cache
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, OuterRef, Prefetch
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 
 from incubateur.core.ministries import MINISTRIES
 from incubateur.core.text import fold
 from incubateur.registry import cache
-from incubateur.registry.enums import ACTIVE_PHASES, OrganisationType, PhaseName
+from incubateur.registry.enums import ACTIVE_PHASES, OrganisationType, PhaseName, ReviewState
 from incubateur.registry.models import (
     Incubator,
     Member,
@@ -112,7 +112,8 @@ def filter_choices() -> FilterChoices:
         incubators = sorted(Incubator.objects.values_list("ghid", "title"), key=lambda row: (fold(row[1]), row[0]))
         themes: dict[str, str] = {}
         # In creation order: the first spelling of a theme is the one offered, whatever the database's collation.
-        for values in Product.objects.order_by("pk").values_list("thematiques", flat=True):
+        validated = Product.objects.filter(review_state=ReviewState.VALIDATED)
+        for values in validated.order_by("pk").values_list("thematiques", flat=True):
             for theme in _strings(values):
                 themes.setdefault(fold(theme), theme.strip())
         choices = FilterChoices(incubators=incubators, thematiques=[themes[k] for k in sorted(themes)])
@@ -134,8 +135,9 @@ class ProductFilters:
 
 
 def product_ids(filters: ProductFilters) -> list[int]:
-    """The ids of the products that match, in name order (one query; sorted here, see the module's docstring)."""
-    products = Product.objects.order_by()
+    """The ids of the products that match, in name order (one query; sorted here, see the module's docstring).
+    Only validated products: one awaiting its incubator's validation (or refused) is in no public list (#14)."""
+    products = Product.objects.filter(review_state=ReviewState.VALIDATED).order_by()
     if filters.phase:
         products = products.with_current_phase().filter(current_phase=filters.phase)
     if filters.incubator:
@@ -259,7 +261,13 @@ def product_page(ghid: str) -> ProductPage | None:
         phase.badge = phase_badge(phase.name)
     product.current_phase = current.name if current else None
     _with_phase(product)
-    missions = Mission.objects.filter(products=product).select_related("member").order_by("start", "pk")
+    # A member awaiting validation shows with a badge (`member.review_state`); a refused one nowhere (#14).
+    missions = (
+        Mission.objects.filter(products=product)
+        .exclude(member__review_state=ReviewState.REFUSED)
+        .select_related("member")
+        .order_by("start", "pk")
+    )
     active, alumni = team(missions)
     links = [
         Link(label, value, external_url(value))
@@ -292,7 +300,11 @@ def product_for_edit(ghid: str) -> Product | None:
 
 def incubators() -> list[Incubator]:
     """Every incubator with its owner and its number of products (principal or co-incubation), in name order."""
-    rows = Incubator.objects.select_related("owner").annotate(product_count=Count("productincubator"))
+    rows = Incubator.objects.select_related("owner").annotate(
+        product_count=Count(
+            "productincubator", filter=Q(productincubator__product__review_state=ReviewState.VALIDATED)
+        )
+    )
     return sorted(rows, key=lambda incubator: (fold(incubator.title), incubator.ghid))
 
 
@@ -324,7 +336,12 @@ def by_phase(links: Iterable[ProductIncubator | ProductSponsor]) -> list[PhaseGr
 
 
 def _linked_products(queryset):
-    return queryset.select_related("product").annotate(current_phase=Phase.objects.current_name("product_id"))
+    """Links to validated products only (one awaiting validation, or refused, is in no public read: #14)."""
+    return (
+        queryset.filter(product__review_state=ReviewState.VALIDATED)
+        .select_related("product")
+        .annotate(current_phase=Phase.objects.current_name("product_id"))
+    )
 
 
 @dataclass
@@ -400,6 +417,7 @@ def member_page(username: str) -> MemberPage | None:
     """The member's public fiche: never the e-mail (4 queries: member, missions, their products, teams)."""
     member = (
         Member.objects.filter(username=username)
+        .exclude(review_state=ReviewState.REFUSED)  # refused on joining: appears nowhere (#14)
         .prefetch_related(
             Prefetch(
                 "missions",

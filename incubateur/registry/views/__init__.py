@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from incubateur.core.pagecache import public_page
 from incubateur.core.stamps import cached_html
 from incubateur.registry import cache, perms, services
+from incubateur.registry.enums import ReviewState
 from incubateur.registry.forms import (
     PREVIEW,
     MemberForm,
@@ -82,10 +83,21 @@ def product_list(request):
 @require_safe
 def product_detail(request, ghid: str):
     page = _or_404(pages.product_page(ghid))
+    # A product awaiting its incubator's validation (or refused) is a 404 but for its proposer, the teams of its
+    # incubators, staff and administrators, who see it with a badge (#14).
+    if not perms.can_see_pending_product(request.user, page.product):
+        raise Http404
+    can_edit = perms.can_edit_product(request.user, page.product)
     return render(
         request,
         "registry/product_detail.html",
-        {"page": page, "product": page.product, "can_edit": perms.can_edit_product(request.user, page.product)},
+        {
+            "page": page,
+            "product": page.product,
+            "can_edit": can_edit,
+            # `perms.can_propose_member` without its second query: the same people, on a validated product.
+            "can_propose_member": can_edit and page.product.review_state == ReviewState.VALIDATED,
+        },
     )
 
 
