@@ -286,6 +286,7 @@ PERSONAL_DATA_EXPORT_HOOKS = [
     "incubateur.guichet.personal_data.export",
     "incubateur.programmes.personal_data.export",
     "incubateur.portfolios.personal_data.export",
+    "incubateur.community.personal_data.export",
 ]
 PERSONAL_DATA_PURGE_HOOKS = [
     "incubateur.guichet.personal_data.purge",
@@ -310,12 +311,60 @@ MISSION_MAX_MONTHS_AHEAD = 6
 REVIEW_ESCALATION_WORKDAYS = 2
 # A newcomer's first login link (the welcome e-mail) is valid this long; later links MAGIC_LINK_MAX_AGE.
 WELCOME_LINK_MAX_AGE = 72 * 3600
+# The onboarding checklist listed in the welcome e-mail: a function of the community app (a layer above the registry)
+# and its first argument, called with the newcomer's domaine (`items_for("arrivee", domaine)`).
+REGISTRY_WELCOME_CHECKLIST = ("incubateur.community.checklists.items_for", "arrivee")
 
 # --- Reminders, checklists and monthly summaries (#14; community) ---
 WORKER_HOUSEKEEPING_HOOKS += ["incubateur.community.services.housekeeping.tick"]
+# The pole whose members tick the « by: animation » checklist items and follow everyone's progress.
+COMMUNITY_ANIMATION_POLE = os.environ.get("COMMUNITY_ANIMATION_POLE", "animation")
+# The Pôle Animation's overview lists newcomers (first mission started this many days ago at most, or to come)
+# and people leaving (last mission ended this many days ago at most).
+COMMUNITY_NEWCOMER_DAYS = 90
+COMMUNITY_LEAVER_DAYS = 60
+# A reminder step (J-30, J-15, J-2, J+1, J+30) missed while the worker was down is still sent this many days after
+# its day, and only while it is the most recent step due (never two steps at once).
+COMMUNITY_REMINDER_CATCHUP_DAYS = 7
+# The monthly summary lists an incubator's products whose fiche has not changed for this many months.
+COMMUNITY_STALE_FICHE_MONTHS = 6
 
 # --- Sync with the beta.gouv.fr repository (#14; registry content) ---
+# `manage.py sync_betagouv` fetches this repository (a shallow, sparse checkout of `content/` with the system git,
+# kept in BETAGOUV_SYNC_DIR) and imports it; the worker does it once a day only when the environment names it.
+BETAGOUV_REPO_URL = os.environ.get("BETAGOUV_REPO_URL") or "https://github.com/betagouv/beta.gouv.fr.git"
+BETAGOUV_SYNC_DAILY = bool(os.environ.get("BETAGOUV_REPO_URL"))
+BETAGOUV_SYNC_DIR = Path(os.environ.get("BETAGOUV_SYNC_DIR", VAR_DIR / "betagouv-sync"))
+BETAGOUV_SYNC_TIMEOUT = int(os.environ.get("BETAGOUV_SYNC_TIMEOUT", "600"))  # seconds, per git command
+WORKER_HOUSEKEEPING_HOOKS += ["incubateur.registry.content.sync.daily"]
 
 # --- ProConnect (#15; accounts) ---
+# OpenID Connect with the State's identity federation (incubateur/accounts/proconnect.py, docs/adr/0004). Off (no
+# button, its routes 404) unless the issuer, the client id and the secret are all set. Endpoints and keys come from
+# `<issuer>/.well-known/openid-configuration`, fetched and cached. Register with ProConnect the redirect URI
+# BASE_URL + /connexion/proconnect/retour/ and the post-logout URI BASE_URL + /deconnexion/proconnect/.
+PROCONNECT_ISSUER = os.environ.get("PROCONNECT_ISSUER", "").strip()
+PROCONNECT_CLIENT_ID = os.environ.get("PROCONNECT_CLIENT_ID", "").strip()
+PROCONNECT_CLIENT_SECRET = os.environ.get("PROCONNECT_CLIENT_SECRET", "").strip()
+PROCONNECT_SCOPES = os.environ.get("PROCONNECT_SCOPES", "openid email given_name usual_name uid siret").strip()
+PROCONNECT_ACR_VALUES = os.environ.get("PROCONNECT_ACR_VALUES", "eidas1").strip()  # empty: not sent
+PROCONNECT_SIGN_ALGO = os.environ.get("PROCONNECT_SIGN_ALGO", "RS256").strip()  # as registered: RS256 or ES256
+PROCONNECT_TIMEOUT = float(os.environ.get("PROCONNECT_TIMEOUT", "10"))  # seconds, each call to the provider
+PROCONNECT_DISCOVERY_MAX_AGE = 3600  # seconds the discovery document and the JWKS are cached
+PROCONNECT_STATE_MAX_AGE = 30 * 60  # seconds between the button and the return from ProConnect
+if PROCONNECT_ISSUER:
+    # The login button and the logout button post to our routes, which redirect to ProConnect: browsers apply the
+    # page's `form-action` to those redirects. The origin: "https://host[:port]" of the issuer.
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] = [
+        *CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"],
+        "/".join(PROCONNECT_ISSUER.split("/")[:3]),
+    ]
 
 # --- Recrutement (#16; recruitment) ---
+# Posts are announced once, when they open to the community, on Mattermost (webhook above) and a Matrix/Tchap room.
+MATTERMOST_RECRUTEMENT_CHANNEL = os.environ.get("MATTERMOST_RECRUTEMENT_CHANNEL", "incubateur-recrutement")
+MATRIX_HOMESERVER_URL = os.environ.get("MATRIX_HOMESERVER_URL", "")  # e.g. https://matrix.agent.dinum.tchap.gouv.fr
+MATRIX_ACCESS_TOKEN = os.environ.get("MATRIX_ACCESS_TOKEN", "")  # the posting bot's access token
+MATRIX_RECRUTEMENT_ROOM = os.environ.get("MATRIX_RECRUTEMENT_ROOM", "")  # a room id: !abc:agent.dinum.tchap.gouv.fr
+MATRIX_TIMEOUT = float(os.environ.get("MATRIX_TIMEOUT", "10"))
+WORKER_HOUSEKEEPING_HOOKS += ["incubateur.recruitment.services.tick"]

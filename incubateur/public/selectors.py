@@ -17,7 +17,8 @@ from incubateur.guichet.selectors import requester as requester_selectors
 from incubateur.organisation.models import Portfolio, Reason
 from incubateur.portfolios import selectors as portfolio_selectors
 from incubateur.programmes.selectors import public as programme_selectors
-from incubateur.registry.enums import ACTIVE_PHASES, PhaseName
+from incubateur.registry import perms as registry_perms
+from incubateur.registry.enums import ACTIVE_PHASES, PhaseName, ReviewState
 from incubateur.registry.models import Incubator, Member, Product
 
 # How many rows of each list « Mon espace » shows (the block links to the whole list).
@@ -52,6 +53,7 @@ class MySpace:
     applications: Block  # my and my teams' applications to the programmes
     offers: Block  # offers of help waiting for my teams' decision
     staff: StaffBlocks | None  # for Incubator staff and administrators
+    reviews_waiting: int  # newcomers and products awaiting my decision (a member of an incubator's team, staff)
 
 
 def my_space(user) -> MySpace:
@@ -73,6 +75,7 @@ def my_space(user) -> MySpace:
         applications=Block.of(programme_selectors.my_applications_page(user, 1)),
         offers=Block.of(offers),
         staff=_staff_blocks(user) if is_staff(user) else None,
+        reviews_waiting=sum(1 for review in registry_perms.reviews_for(user) if not review.decision),
     )
 
 
@@ -120,8 +123,11 @@ class Figures:
 def figures() -> Figures:
     """A few registry figures (three queries: the home page caches them under the registry's stamp)."""
     return Figures(
-        products=Product.objects.with_current_phase().filter(current_phase__in=ACTIVE_PHASES).count(),
-        members=Member.objects.active().count(),
+        products=Product.objects.filter(review_state=ReviewState.VALIDATED)
+        .with_current_phase()
+        .filter(current_phase__in=ACTIVE_PHASES)
+        .count(),
+        members=Member.objects.filter(review_state=ReviewState.VALIDATED).active().count(),
         incubators=Incubator.objects.count(),
     )
 
