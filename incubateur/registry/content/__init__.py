@@ -4,7 +4,10 @@
 - `import_betagouv(path=…)` is all or nothing: every file is read and checked, then the references between
   files, before anything is written; one error and nothing is written (`ImportRefused` lists every problem).
   Every problem (`Problem`) names its file, its line when known and its field.
-- `export_betagouv(path=…)` writes one Markdown file per row; `import(export(x))` changes nothing.
+- `export_betagouv(path=…)` writes one Markdown file per validated row; `import(export(x))` changes nothing.
+- Over a tree that has diverged, the import keeps the platform's newer edits and reports the conflicts: a three-way
+  merge per file and field (`merge`, its docstring states the rule). `sync` follows the beta.gouv.fr repository
+  (`manage.py sync_betagouv`, and the worker once a day when BETAGOUV_REPO_URL is set).
 - Neither follows a symbolic link below the folder it is given (`files`): the import refuses a linked file or
   folder (an error naming it); the export replaces a linked file by a regular one (its target is not touched) and
   refuses a linked folder (`ExportRefused`, nothing written). `write_file` writes a file of the tree so, for the

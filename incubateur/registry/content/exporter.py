@@ -5,7 +5,12 @@ One Markdown file per row (`_authors/<username>.md`, `_startups/<ghid>.md`, `_in
 `/organisations/<id>` and `/teams/<id>`, the Markdown description or bio as the body, and the `extra` keys
 written back after the modelled ones; `_fasts/` (the past FAST editions) is written by the programmes app, whose
 import hook reads it. What the importer reads from an export is what was exported: `import(export(x))` changes
-nothing.
+nothing, online changes included (missions added, extended, ended; members and products created online once their
+incubator validated them). A member or a product pending or refused is never written, nor named by a mission.
+
+The front matter of each kind is built by one function (`member_file`, `product_file`…) from a row's values: the
+export gives it the database's, the import's merge (`merge`) a record's, so that both compare in one form
+(`current_files()`: what the export would write, without writing it).
 
 The output passes beta.gouv.fr's own checks (`ci/authors.mjs`, `ci/startups.mjs`): a member's domaine is one
 of the list, a mission ends after it starts, its products exist and are listed once; a product's phases are
@@ -33,8 +38,9 @@ from incubateur.registry.content import files
 from incubateur.registry.content.files import LINKED_FOLDER, FileRefused, replace_file
 from incubateur.registry.content.frontmatter import YamlTimestamp, dump
 from incubateur.registry.content.kinds import BODY_KEY, KIND, KINDS
+from incubateur.registry.content.writing import INCUBATOR_FIELDS, ORGANISATION_FIELDS, TEAM_FIELDS
 from incubateur.registry.converters import identifier_problem
-from incubateur.registry.enums import PhaseName
+from incubateur.registry.enums import PhaseName, ReviewState
 from incubateur.registry.models import (
     Event,
     Incubator,
@@ -181,51 +187,135 @@ def export_betagouv(*, path: str | os.PathLike) -> ExportReport:
 
 
 def _export(w: _Writer) -> None:
-    for ghid, name, acronym, domaine, type_, extra in Organisation.objects.order_by("ghid").values_list(
-        "ghid", "name", "acronym", "domaine_ministeriel", "type", "extra"
-    ):
-        front = {"name": name, "acronym": acronym, "domaine_ministeriel": domaine, "type": type_}
-        w.write("organisations", ghid, _with_extra(front, extra), extra.get(BODY_KEY, ""))
-
-    for row in Incubator.objects.order_by("ghid").values(
-        "ghid",
-        "title",
-        "short_description",
-        "description",
-        "owner__ghid",
-        "contact",
-        "address",
-        "website",
-        "github",
-        "logo",
-        "highlighted_products",
-        "extra",
-    ):
-        front = {"title": row["title"]}
-        _put(front, "short_description", row["short_description"])
-        front["owner"] = f"/organisations/{row['owner__ghid']}" if row["owner__ghid"] else ""
-        _put(front, "logo", row["logo"])
-        for key in ("contact", "address", "website", "github"):
-            front[key] = row[key]
-        _put(front, "highlighted_startups", row["highlighted_products"])
-        w.write("incubators", row["ghid"], _with_extra(front, row["extra"]), row["description"])
-
-    _export_products(w)
-    _export_members(w)
-
-    for ghid, name, mission, incubator, extra in Team.objects.order_by("ghid").values_list(
-        "ghid", "name", "mission", "incubator__ghid", "extra"
-    ):
-        front = {"name": name, "mission": mission, "incubator": incubator}
-        w.write("teams", ghid, _with_extra(front, extra), extra.get(BODY_KEY, ""))
+    for kind, ident, front, body in db_files():
+        w.write(kind, ident, front, body)
 
 
-def _export_products(w: _Writer) -> None:
+def current_files() -> dict[tuple[str, str], tuple[dict, str]]:
+    """What the export would write now, without writing it: (kind, identifier) → (front matter, body)."""
+    return {(kind, ident): (front, body) for kind, ident, front, body in db_files() if not identifier_problem(ident)}
+
+
+# --- One file's front matter and body, from a row's values (the database's or a record's the importer read) -----
+
+
+def organisation_file(fields: dict) -> tuple[dict, str]:
+    extra = fields["extra"]
+    front = {
+        "name": fields["name"],
+        "acronym": fields["acronym"],
+        "domaine_ministeriel": fields["domaine_ministeriel"],
+        "type": fields["type"],
+    }
+    return _with_extra(front, extra), extra.get(BODY_KEY, "")
+
+
+def incubator_file(fields: dict, owner: str | None) -> tuple[dict, str]:
+    front = {"title": fields["title"]}
+    _put(front, "short_description", fields["short_description"])
+    front["owner"] = f"/organisations/{owner}" if owner else ""
+    _put(front, "logo", fields["logo"])
+    for key in ("contact", "address", "website", "github"):
+        front[key] = fields[key]
+    _put(front, "highlighted_startups", fields["highlighted_products"])
+    return _with_extra(front, fields["extra"]), fields["description"]
+
+
+def product_file(
+    fields: dict, *, sponsors: list[str], incubators: list[str], principal: str | None, phases: list, events: list
+) -> tuple[dict, str]:
+    """`sponsors`, `incubators`: identifiers in their order; `phases`: (name, start, end, comment); `events`:
+    (name, date, comment) in their order."""
+    p = fields
+    front = {"title": p["name"], "mission": p["pitch"]}
+    _put(front, "incubator", principal or (incubators[0] if incubators else ""))
+    if len(incubators) > 1:
+        front["incubators"] = list(incubators)
+    _put(front, "sponsors", [f"/organisations/{ghid}" for ghid in sponsors])
+    front["contact"] = p["contact"]
+    _put(front, "contact_dinum", p["contact_dinum"])
+    _put(front, "contact_incubator", p["contact_incubator"])
+    front["link"] = p["link"]
+    _put(front, "repository", p["repository"])
+    _put(front, "stats", p["stats"])
+    for key in ("stats_url", "budget_url", "impact_url", "dashlord_url", "accessibility_status"):
+        _put(front, key, p[key])
+    _put(front, "analyse_risques", p["analyse_risques"])
+    _put(front, "analyse_risques_url", p["analyse_risques_url"])
+    _put(front, "mon_service_securise", p["mon_service_securise"])
+    for key in ("techno", "usertypes", "thematiques"):
+        _put(front, key, p[key])
+    fast = {}
+    _put(fast, "promotion", p["fast_promotion"])
+    _put(fast, "montant", p["fast_amount"])
+    _put(front, "fast", fast)
+    _put(front, "redirect_from", p["redirect_from"])
+    # `phases` is always written: beta.gouv.fr's check reads its length.
+    written = []
+    for name, start, end, comment in phases:
+        phase = {"name": name, "start": start}
+        _put(phase, "end", end)
+        _put(phase, "comment", comment)
+        written.append(phase)
+    front["phases"] = sorted(written, key=lambda ph: (ph["start"], _PHASE_ORDER.get(ph["name"], 99)))
+    written = []
+    for name, date, comment in events:
+        event = {"name": name, "date": date}
+        _put(event, "comment", comment)
+        written.append(event)
+    _put(front, "events", written)
+    return _with_extra(front, p["extra"]), p["description"]
+
+
+def member_file(fields: dict, *, missions: list, teams: list[str]) -> tuple[dict, str]:
+    """`missions`: ((start, end, status, employer), [product identifiers]) in their order; `teams`: identifiers
+    (written sorted)."""
+    m = fields
+    front = {"fullname": m["fullname"], "role": m["role"], "domaine": m["domaine"]}
+    for key in ("link", "avatar", "github", "competences"):
+        _put(front, key, m[key])
+    _put(front, "memberType", m["member_type"])
+    written = []
+    for (start, end, status, employer), products in missions:
+        mission = {"start": start}
+        _put(mission, "end", end)
+        _put(mission, "status", status)
+        _put(mission, "employer", employer)
+        _put(mission, "startups", list(products))
+        written.append(mission)
+    front["missions"] = written
+    _put(front, "teams", [f"/teams/{ghid}" for ghid in sorted(teams)])
+    return _with_extra(front, m["extra"]), m["bio"]
+
+
+def team_file(fields: dict, incubator: str | None) -> tuple[dict, str]:
+    extra = fields["extra"]
+    front = {"name": fields["name"], "mission": fields["mission"], "incubator": incubator}
+    return _with_extra(front, extra), extra.get(BODY_KEY, "")
+
+
+# --- The database's rows, as files --------------------------------------------------------------------------
+
+
+def db_files() -> Iterator[tuple[str, str, dict, str]]:
+    """(kind, identifier, front matter, body) of every row the export writes: everything but the members and
+    products the platform has not validated (pending or refused: they are nowhere else either)."""
+    for row in Organisation.objects.order_by("ghid").values("ghid", *ORGANISATION_FIELDS):
+        yield ("organisations", row["ghid"], *organisation_file(row))
+    for row in Incubator.objects.order_by("ghid").values("ghid", "owner__ghid", *INCUBATOR_FIELDS):
+        yield ("incubators", row["ghid"], *incubator_file(row, row["owner__ghid"]))
+    yield from _db_products()
+    yield from _db_members()
+    for row in Team.objects.order_by("ghid").values("ghid", "incubator__ghid", *TEAM_FIELDS):
+        yield ("teams", row["ghid"], *team_file(row, row["incubator__ghid"]))
+
+
+def _db_products() -> Iterator[tuple[str, str, dict, str]]:
     sponsors = defaultdict(list)
     for product_id, ghid in ProductSponsor.objects.order_by("order", "organisation__ghid").values_list(
         "product_id", "organisation__ghid"
     ):
-        sponsors[product_id].append(f"/organisations/{ghid}")
+        sponsors[product_id].append(ghid)
     incubators = defaultdict(list)
     principal = {}
     for product_id, ghid, is_principal in ProductIncubator.objects.order_by("order", "incubator__ghid").values_list(
@@ -235,79 +325,44 @@ def _export_products(w: _Writer) -> None:
         if is_principal:
             principal[product_id] = ghid
     phases = defaultdict(list)
-    for product_id, name, start, end, comment in Phase.objects.values_list(
-        "product_id", "name", "start", "end", "comment"
-    ):
-        phase = {"name": name, "start": start}
-        _put(phase, "end", end)
-        _put(phase, "comment", comment)
+    for product_id, *phase in Phase.objects.values_list("product_id", "name", "start", "end", "comment"):
         phases[product_id].append(phase)
     events = defaultdict(list)
-    for product_id, name, date, comment in Event.objects.order_by("order", "date").values_list(
+    for product_id, *event in Event.objects.order_by("order", "date").values_list(
         "product_id", "name", "date", "comment"
     ):
-        event = {"name": name, "date": date}
-        _put(event, "comment", comment)
         events[product_id].append(event)
-
-    for p in Product.objects.order_by("ghid").values():
+    for p in Product.objects.filter(review_state=ReviewState.VALIDATED).order_by("ghid").values():
         pk = p["id"]
-        front = {"title": p["name"], "mission": p["pitch"]}
-        links = incubators.get(pk, [])
-        _put(front, "incubator", principal.get(pk) or (links[0] if links else ""))
-        if len(links) > 1:
-            front["incubators"] = links
-        _put(front, "sponsors", sponsors.get(pk))
-        front["contact"] = p["contact"]
-        _put(front, "contact_dinum", p["contact_dinum"])
-        _put(front, "contact_incubator", p["contact_incubator"])
-        front["link"] = p["link"]
-        _put(front, "repository", p["repository"])
-        _put(front, "stats", p["stats"])
-        for key in ("stats_url", "budget_url", "impact_url", "dashlord_url", "accessibility_status"):
-            _put(front, key, p[key])
-        _put(front, "analyse_risques", p["analyse_risques"])
-        _put(front, "analyse_risques_url", p["analyse_risques_url"])
-        _put(front, "mon_service_securise", p["mon_service_securise"])
-        for key in ("techno", "usertypes", "thematiques"):
-            _put(front, key, p[key])
-        fast = {}
-        _put(fast, "promotion", p["fast_promotion"])
-        _put(fast, "montant", p["fast_amount"])
-        _put(front, "fast", fast)
-        _put(front, "redirect_from", p["redirect_from"])
-        # `phases` is always written: beta.gouv.fr's check reads its length.
-        front["phases"] = sorted(phases.get(pk, []), key=lambda ph: (ph["start"], _PHASE_ORDER.get(ph["name"], 99)))
-        _put(front, "events", events.get(pk))
-        w.write("products", p["ghid"], _with_extra(front, p["extra"]), p["description"])
+        front, body = product_file(
+            p,
+            sponsors=sponsors.get(pk, []),
+            incubators=incubators.get(pk, []),
+            principal=principal.get(pk),
+            phases=phases.get(pk, []),
+            events=events.get(pk, []),
+        )
+        yield "products", p["ghid"], front, body
 
 
-def _export_members(w: _Writer) -> None:
+def _db_members() -> Iterator[tuple[str, str, dict, str]]:
     teams = defaultdict(list)
-    for member_id, ghid in Member.teams.through.objects.order_by("team__ghid").values_list("member_id", "team__ghid"):
-        teams[member_id].append(f"/teams/{ghid}")
+    for member_id, ghid in Member.teams.through.objects.values_list("member_id", "team__ghid"):
+        teams[member_id].append(ghid)
     products = defaultdict(list)
-    for mission_id, ghid in MissionProduct.objects.order_by("order", "product__ghid").values_list(
-        "mission_id", "product__ghid"
+    # A product the platform has not validated has no file: a mission on it does not name it.
+    for mission_id, ghid in (
+        MissionProduct.objects.filter(product__review_state=ReviewState.VALIDATED)
+        .order_by("order", "product__ghid")
+        .values_list("mission_id", "product__ghid")
     ):
         products[mission_id].append(ghid)
     missions = defaultdict(list)
-    for pk, member_id, start, end, status, employer in Mission.objects.order_by("order", "start", "pk").values_list(
+    for pk, member_id, *values in Mission.objects.order_by("order", "start", "pk").values_list(
         "pk", "member_id", "start", "end", "status", "employer"
     ):
-        mission = {"start": start}
-        _put(mission, "end", end)
-        _put(mission, "status", status)
-        _put(mission, "employer", employer)
-        _put(mission, "startups", products.get(pk))
-        missions[member_id].append(mission)
-
-    for m in Member.objects.order_by("username").values():
+        missions[member_id].append((tuple(values), products.get(pk, [])))
+    for m in Member.objects.filter(review_state=ReviewState.VALIDATED).order_by("username").values():
         pk = m["id"]
-        front = {"fullname": m["fullname"], "role": m["role"], "domaine": m["domaine"]}
-        for key in ("link", "avatar", "github", "competences"):
-            _put(front, key, m[key])
-        _put(front, "memberType", m["member_type"])
-        front["missions"] = missions.get(pk, [])
-        _put(front, "teams", teams.get(pk))
-        w.write("members", m["username"], _with_extra(front, m["extra"]), m["bio"])
+        front, body = member_file(m, missions=missions.get(pk, []), teams=teams.get(pk, []))
+        yield "members", m["username"], front, body

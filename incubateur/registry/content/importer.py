@@ -16,6 +16,13 @@ Two stages, so that nothing is written unless everything can be:
    into an int), bulk writes only; then one `cache.bump()` (bulk writes fire no signals) and one internal
    journal row.
    Rows that are not in the tree are left as they are.
+3. Over a tree that has diverged from the platform (which edits missions, and creates members and products),
+   the import merges (`merge`): per file and field, base = what the previous import read (`ContentBase`),
+   theirs = the file now, ours = the database as the export would write it. Upstream changed and the platform
+   did not → upstream's value; the platform changed and upstream did not → ours; both, differently → ours kept
+   and a conflict reported (file, field, both values) in the report and the journal row; no base (a first
+   import) → the tree wins. Rows created online are not in the tree: they are left as they are. Every import
+   saves what it read as the next base (in the same transaction).
 
 Normalisation (so that `import(export(x))` changes nothing): text fields are stripped of surrounding
 whitespace (`link: 'https://… '` is stored without its trailing space); Markdown bodies are kept as written
@@ -32,6 +39,7 @@ from incubateur.core import journal
 from incubateur.core.models import Visibility
 from incubateur.core.text import quantity
 from incubateur.registry.content.kinds import KINDS
+from incubateur.registry.content.merge import merge_tree, save_bases
 from incubateur.registry.content.problems import ImportRefused
 from incubateur.registry.content.tree import Progress, read_tree
 from incubateur.registry.content.writing import Report, write
@@ -44,9 +52,25 @@ def import_betagouv(
     tree = read_tree(path, progress=progress)
     if tree.errors or (strict and tree.warnings):
         raise ImportRefused(tree.problems, strict=strict)
-    report = Report(content=tree.content, files=tree.files, warnings=sorted(tree.warnings, key=lambda p: p.sort_key))
     with transaction.atomic():
+        # The platform's newer edits are kept (a three-way merge per file and field, `merge`): the merged files
+        # are read again, with every check, instead of the tree's.
+        merge = merge_tree(tree)
+        if merge.overrides:
+            tree = read_tree(path, overrides=merge.overrides)
+            if tree.errors or (strict and tree.warnings):
+                raise ImportRefused(tree.problems, strict=strict)
+        report = Report(
+            content=tree.content,
+            files=tree.files,
+            warnings=sorted(tree.warnings, key=lambda p: p.sort_key),
+            conflicts=merge.conflicts,
+            kept=merge.kept,
+            changed_files=merge.changed_files,
+            removed_files=merge.removed_files,
+        )
         write(tree, report, progress)
+        save_bases(merge)
         # Other apps derive their own history from the same tree, in the same transaction (all or nothing):
         # REGISTRY_IMPORT_HOOKS names them (the programmes app: past FAST editions and their laureates).
         for hook in settings.REGISTRY_IMPORT_HOOKS:
@@ -61,7 +85,7 @@ def import_betagouv(
                 f"Import de beta.gouv.fr ({totals}) : {quantity(sum(report.created.values()), 'créé')}, "
                 f"{quantity(sum(report.updated.values()), 'modifié')}, "
                 f"{quantity(sum(report.unchanged.values()), 'inchangé')}, "
-                f"{quantity(len(report.warnings), 'avertissement')}"
+                f"{quantity(len(report.warnings), 'avertissement')}, {quantity(len(report.conflicts), 'conflit')}"
             ),
             visibility=Visibility.INTERNAL,
             data=report.summary(),

@@ -5,7 +5,7 @@ kind's folder, a checkout's `content/`) is an error naming it: nothing of it is 
 import os
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from incubateur.registry.content.files import LINKED_FILE, LINKED_FOLDER
@@ -31,6 +31,7 @@ class Tree:
     records: dict[str, dict[str, dict]]  # kind → id → record
     problems: list[Problem]
     files: Counter
+    texts: dict[str, str] = field(default_factory=dict)  # rel → the file's text as read from the tree
 
     @property
     def errors(self) -> list[Problem]:
@@ -86,8 +87,15 @@ class _Resolver:
         return None, None
 
 
-def read_tree(path: str | os.PathLike, *, progress: Progress | None = None) -> Tree:
-    """Read and check the whole tree. Writes nothing; raises only ImportRefused for a PATH that is no tree."""
+def read_tree(
+    path: str | os.PathLike, *, progress: Progress | None = None, overrides: dict[str, str] | None = None
+) -> Tree:
+    """Read and check the whole tree. Writes nothing; raises only ImportRefused for a PATH that is no tree.
+
+    `overrides` (rel → text) replaces the text of some files for the reading (the merge's result, `merge`); `texts`
+    keeps what the files themselves hold."""
+    overrides = overrides or {}
+    texts: dict[str, str] = {}
     content = content_folder(path)
     problems: list[Problem] = []
     records: dict[str, dict[str, dict]] = {kind.name: {} for kind in KINDS}
@@ -127,14 +135,17 @@ def read_tree(path: str | os.PathLike, *, progress: Progress | None = None) -> T
             text = read_utf8(entry.path, rel, problems)
             if text is None:
                 continue
+            texts[rel] = text
+            text = overrides.get(rel, text)
             record, f = read_file(kind, name, text, problems)
             if record is not None:
+                record["rel"] = rel
                 records[kind.name][ident] = record
                 files[kind.name][ident] = f
             if progress:
                 progress(kind.label, done, total)
     _link(records, files, ids)
-    return Tree(content=content, records=records, problems=problems, files=counts)
+    return Tree(content=content, records=records, problems=problems, files=counts, texts=texts)
 
 
 class _Linker:

@@ -19,6 +19,7 @@ from incubateur.registry import cache
 from incubateur.registry.content.kinds import KIND, KINDS, Kind
 from incubateur.registry.content.problems import ImportRefused, Problem
 from incubateur.registry.content.tree import Progress, Tree
+from incubateur.registry.enums import ReviewState
 from incubateur.registry.models import (
     Event,
     Incubator,
@@ -101,6 +102,10 @@ class Report:
     accounts_linked: int = 0
     warnings: list[Problem] = field(default_factory=list)
     more_lines: list[str] = field(default_factory=list)  # what the import hooks did
+    conflicts: list = field(default_factory=list)  # merge.Conflict: both sides changed a field, ours kept
+    kept: int = 0  # files where some edit of the platform was kept over the tree's (merge)
+    changed_files: int = 0  # files new or changed since the previous import
+    removed_files: int = 0  # files the previous import read that are gone
 
     def warnings_of(self, kind: Kind) -> int:
         return sum(1 for p in self.warnings if p.file.startswith(f"{kind.folder}/"))
@@ -124,6 +129,11 @@ class Report:
             f"comptes : {quantity(self.accounts_created, 'créé')}, "
             f"{quantity(self.accounts_linked, 'existant')} {plural(self.accounts_linked, 'relié')}"
         )
+        if self.kept or self.conflicts:
+            out.append(
+                f"modifications de la plateforme gardées : {quantity(self.kept, 'fichier')}, "
+                f"{quantity(len(self.conflicts), 'conflit')}"
+            )
         return out + self.more_lines
 
     def summary(self) -> dict:
@@ -137,6 +147,10 @@ class Report:
             "accounts_created": self.accounts_created,
             "accounts_linked": self.accounts_linked,
             "warnings": len(self.warnings),
+            "changed_files": self.changed_files,
+            "removed_files": self.removed_files,
+            "kept": self.kept,
+            "conflicts": [c.as_dict() for c in self.conflicts],
         }
 
 
@@ -268,16 +282,27 @@ class _Writer:
         self.report.updated[kind] += len(updated)
         self.report.unchanged[kind] += len(done.pks) - len(done.created) - len(updated)
 
-    def sync(self, model, parents: set, keys: tuple, values: tuple, desired: dict[tuple, tuple], *, replace=False):
+    def sync(
+        self,
+        model,
+        parents: set,
+        keys: tuple,
+        values: tuple,
+        desired: dict[tuple, tuple],
+        *,
+        replace=False,
+        keep=None,
+    ):
         """Make the rows of `model` whose parent (`keys[0]`) is in `parents` be exactly `desired` (key → values).
 
         Rows are matched on `keys`; with `replace`, a parent whose rows differ has them all deleted and created
-        again (for rows under a constraint a row-by-row update could break on the way). Returns changed parents.
+        again (for rows under a constraint a row-by-row update could break on the way). Rows whose key `keep(key)`
+        accepts are left alone (what the tree cannot know). Returns changed parents.
         """
         n = len(keys)
         existing: dict[tuple, tuple[int, tuple]] = {}
         for row in model.objects.order_by().values_list("pk", *keys, *values):
-            if row[1] in parents:
+            if row[1] in parents and not (keep and keep(row[1 : n + 1])):
                 existing[row[1 : n + 1]] = (row[0], row[n + 1 :])
         creates, updates, deletes, changed = [], [], [], set()
         for key, vals in desired.items():
@@ -500,8 +525,17 @@ def _write_members(
         for order, (_, products) in enumerate(record["missions"]):
             for position, product_ghid in enumerate(products):
                 mission_products[(mission_pk[(pk, order)], prod[product_ghid])] = (position,)
+    # A mission's link to a product not validated yet (joined online) is not in the tree: it is left as it is.
+    online_only = set(Product.objects.exclude(review_state=ReviewState.VALIDATED).values_list("pk", flat=True)) - set(
+        prod.values()
+    )
     changed_missions = w.sync(
-        MissionProduct, set(member_of), ("mission_id", "product_id"), ("order",), mission_products
+        MissionProduct,
+        set(member_of),
+        ("mission_id", "product_id"),
+        ("order",),
+        mission_products,
+        keep=lambda key: key[1] in online_only,
     )
     changed |= {member_of[pk] for pk in changed_missions}
     w.count("members", members, changed)

@@ -55,3 +55,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Avertissements ({len(report.warnings)}) :")
             for problem in report.warnings:
                 self.stdout.write(f"  {problem}")
+        if report.conflicts:
+            self.stdout.write(f"Conflits ({len(report.conflicts)}) : modifié des deux côtés, la plateforme gardée")
+            for conflict in report.conflicts:
+                self.stdout.write(f"  {conflict}")
