@@ -18,6 +18,12 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 
+# ProConnect's tests (#15) run a real OpenID provider on Node (tests/oidc_provider/: its packages are pinned by
+# package-lock.json and installed by the test fixture with `npm ci`): Debian's nodejs and npm when they are missing.
+if [ "${1:-all}" != lint ] && ! { command -v node && command -v npm; } >/dev/null 2>&1; then
+  apt_install nodejs npm
+fi
+
 stage_lint() {
   mkdir -p var
   echo "== Qualité : ruff, imports entre apps, migrations, check --deploy"

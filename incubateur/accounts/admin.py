@@ -62,10 +62,11 @@ class UserAdmin(BaseUserAdmin):
         ("Identité", {"fields": ["first_name", "last_name"]}),
         ("Rôles", {"fields": ["is_active", "is_incubator_staff", "is_staff", "is_superuser", "groups"]}),
         ("Dates", {"fields": ["last_login", "date_joined", "email_changed_at"]}),
+        ("ProConnect", {"fields": ["proconnect_sub"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "username", "first_name", "last_name"]})]
     filter_horizontal = ["groups"]
-    readonly_fields = ["last_login", "date_joined", "email_changed_at"]
+    readonly_fields = ["last_login", "date_joined", "email_changed_at", "proconnect_sub"]
 
     def save_model(self, request, obj, form, change):
         """A new address goes through `services.change_email` (journaled, both addresses told, sessions ended,

@@ -42,6 +42,7 @@ def export(user) -> dict:
             "administrateur": user.is_superuser,
             "inscrit_le": user.date_joined,
             "derniere_connexion": user.last_login,
+            "identifiant_proconnect": user.proconnect_sub,
         },
         "jetons_d_api": [
             {
@@ -207,6 +208,7 @@ def _anonymise(pks: list[int]) -> dict[str, int]:
         is_active=False,
         is_staff=False,
         is_incubator_staff=False,
+        proconnect_sub=None,  # no longer linked to a ProConnect identity
         password="!",  # an unusable password (Django's mark); nothing of the old hash stays
     )
     return {

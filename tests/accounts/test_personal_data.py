@@ -88,7 +88,7 @@ def confidential(justice_product):
 def test_the_requester_exports_their_confidential_request_with_what_they_may_read(confidential, tmp_path):
     data, text = export_of("camille.requerante", tmp_path)
 
-    assert set(data) == {"accounts", "registry", "guichet", "programmes", "portfolios"}
+    assert set(data) == {"accounts", "registry", "guichet", "programmes", "portfolios", "community"}
     assert data["accounts"]["compte"]["identifiant"] == "camille.requerante"
     assert data["registry"]["fiche"]["identifiant"] == "camille.requerante"
     assert [m["produits"] for m in data["registry"]["missions"]] == [["Justice pour tous"]]
