@@ -67,6 +67,7 @@ class JournalEntry(models.Model):
 class NotificationChannel(models.TextChoices):
     EMAIL = "email", "e-mail"
     MATTERMOST = "mattermost", "Mattermost"
+    MATRIX = "matrix", "Matrix (Tchap)"
 
 
 class NotificationStatus(models.TextChoices):
@@ -102,7 +103,9 @@ class Notification(models.Model):
     created_at = models.DateTimeField("créée le", default=timezone.now, db_index=True)
     kind = models.CharField("type", max_length=100)
     channel = models.CharField("canal", max_length=20, choices=NotificationChannel.choices)
-    recipient = models.CharField("destinataire", max_length=254, help_text="Adresse e-mail ou canal Mattermost.")
+    recipient = models.CharField(
+        "destinataire", max_length=254, help_text="Adresse e-mail, canal Mattermost ou salon Matrix."
+    )
     subject = models.CharField("objet", max_length=300, blank=True)
     body = models.TextField("contenu")
     # A secret-bearing message (a login link) is erased once delivered and not sent after it expires.

@@ -15,6 +15,7 @@ import json
 import logging
 import random
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
@@ -59,6 +60,8 @@ def notify(
     emails: Iterable[str] = (),
     mattermost_channel: str | None = None,
     mattermost_text: str | None = None,
+    matrix_room: str | None = None,
+    matrix_text: str | None = None,
     sensitive: bool = False,
     expires_at: datetime | None = None,
     confidential: bool = False,
@@ -66,12 +69,16 @@ def notify(
     """Record notifications in the current transaction and queue their delivery with it.
 
     `emails`: one e-mail per address. `mattermost_channel`: also post `mattermost_text` (or the
-    subject) to that channel through the incoming webhook, when one is configured. `confidential`: it concerns
-    something confidential (a confidential guichet request): staff lists show neither recipient nor subject, and it
-    never goes to Mattermost.
+    subject) to that channel through the incoming webhook, when one is configured. `matrix_room`: also send
+    `matrix_text` (or the Mattermost text, or the subject) to that Matrix/Tchap room (a room id or alias) through the
+    client-server API, when a homeserver and an access token are configured. `confidential`: it concerns something
+    confidential (a confidential guichet request): staff lists show neither recipient nor subject, and it never goes
+    to Mattermost nor Matrix.
     """
     if confidential and mattermost_channel is not None:
         raise ValueError("A confidential notification never goes to Mattermost.")
+    if confidential and matrix_room is not None:
+        raise ValueError("A confidential notification never goes to Matrix.")
     if not connection.in_atomic_block:
         raise RuntimeError("notify() must be called inside the transaction of the change it announces.")
     now = timezone.now()
@@ -94,6 +101,16 @@ def notify(
                 recipient=mattermost_channel or settings.MATTERMOST_DEFAULT_CHANNEL,
                 subject=subject,
                 body=mattermost_text or subject,
+                **common,
+            )
+        )
+    if matrix_room and settings.MATRIX_HOMESERVER_URL and settings.MATRIX_ACCESS_TOKEN:
+        rows.append(
+            Notification(
+                channel=NotificationChannel.MATRIX,
+                recipient=matrix_room,
+                subject=subject,
+                body=matrix_text or mattermost_text or subject,
                 **common,
             )
         )
@@ -215,6 +232,8 @@ def send(notification: Notification) -> None:
         send_email(notification)
     elif notification.channel == NotificationChannel.MATTERMOST:
         send_mattermost(notification)
+    elif notification.channel == NotificationChannel.MATRIX:
+        send_matrix(notification)
     else:  # pragma: no cover - choices guard this
         raise DeliveryError(f"Canal inconnu : {notification.channel}")
 
@@ -242,3 +261,32 @@ def send_mattermost(notification: Notification) -> None:
             response.read()
     except urllib.error.HTTPError as exc:
         raise DeliveryError(f"Mattermost a répondu {exc.code}") from exc
+
+
+def matrix_transaction_id(notification: Notification) -> str:
+    """The Matrix transaction id of a row: derived from the row alone, so every attempt (a retry after a timeout,
+    a second worker after a stale claim) sends the same one and the homeserver keeps a single event."""
+    return f"incubateur-notification-{notification.pk}"
+
+
+def send_matrix(notification: Notification) -> None:
+    """`PUT /_matrix/client/v3/rooms/{room}/send/m.room.message/{txnId}` (Matrix client-server API, Tchap too)."""
+    homeserver = settings.MATRIX_HOMESERVER_URL.rstrip("/")
+    token = settings.MATRIX_ACCESS_TOKEN
+    if not homeserver or not token:
+        raise DeliveryError("MATRIX_HOMESERVER_URL ou MATRIX_ACCESS_TOKEN n'est pas configuré.")
+    room = urllib.parse.quote(notification.recipient, safe="")
+    txn = urllib.parse.quote(matrix_transaction_id(notification), safe="")
+    url = f"{homeserver}/_matrix/client/v3/rooms/{room}/send/m.room.message/{txn}"
+    payload = json.dumps({"msgtype": "m.text", "body": notification.body}).encode()
+    request = urllib.request.Request(
+        url,
+        data=payload,
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+        method="PUT",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=settings.MATRIX_TIMEOUT) as response:
+            response.read()
+    except urllib.error.HTTPError as exc:
+        raise DeliveryError(f"Matrix a répondu {exc.code}") from exc
