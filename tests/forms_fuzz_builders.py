@@ -20,6 +20,7 @@ from django.utils import timezone
 from incubateur.accounts.admin import UserChangeForm, UserCreationForm
 from incubateur.accounts.forms import LoginForm
 from incubateur.accounts.models import User
+from incubateur.core.text import date_fr
 from incubateur.guichet import services as guichet
 from incubateur.guichet.forms import desk as forms_desk
 from incubateur.guichet.forms import offers as offer_forms
@@ -44,11 +45,16 @@ from incubateur.programmes.models import (
     QuestionType,
 )
 from incubateur.registry import forms as registry_forms
-from incubateur.registry.models import Phase, Product
+from incubateur.registry import perms as registry_perms
+from incubateur.registry.forms import joining as joining_forms
+from incubateur.registry.forms import missions as mission_forms
+from incubateur.registry.models import Incubator, Member, Mission, Phase, Product
 from incubateur.registry.selectors import pages as registry_pages
+from incubateur.registry.services import missions as mission_services
 from tests.factories import UserFactory, person
 from tests.organisation.helpers import justice_product, load_organisation
 from tests.programmes.factories import fast_call
+from tests.recruitment import forms_fuzz as recruitment_fuzz
 from tests.registry.factories import team_member
 
 Data = Any  # a QueryDict, or None for an unbound form
@@ -287,6 +293,197 @@ def phase_end_form(w: World) -> list[Variant]:
             ("ended", w.ended_phase, []),  # always refused: no phase to end
             ("none", None, []),
         ]
+    ]
+
+
+# --- registry: missions (#14) ---------------------------------------------------------------------------------------
+
+
+def _mission(w: World) -> Mission:
+    """The member's mission running on the product (made by `team_member`), with its products, as the views read
+    it."""
+    return (
+        Mission.objects.select_related("member__user")
+        .prefetch_related("missionproduct_set__product")
+        .filter(member__user=w.member)
+        .order_by("pk")
+        .first()
+    )
+
+
+def _mission_variants(w: World) -> list[tuple[str, Mission]]:
+    """The member's running mission, the same already ended, and the same without an end (unsaved copies: the
+    forms only read them)."""
+    mission = _mission(w)
+    ended = copy.copy(mission)
+    ended.end = timezone.localdate() - datetime.timedelta(days=30)
+    open_ended = copy.copy(mission)
+    open_ended.end = None
+    return [("running", mission), ("ended", ended), ("no end", open_ended)]
+
+
+def _dates(*dates: datetime.date | None) -> list[str]:
+    return [date.isoformat() for date in dates if date is not None]
+
+
+def mission_form(w: World) -> list[Variant]:
+    member = Member.objects.get(user=w.member)
+    mission = _mission(w)
+    today = timezone.localdate()
+    limit = mission_services.latest_end()
+    hints = {
+        "start": _dates(today, mission.start),
+        "end": _dates(today, limit, limit + datetime.timedelta(days=1), mission.end),
+        "products": [w.product.ghid, "inconnu"],
+        "employer": ["Scopyleft", "  "],
+    }
+    valid = [
+        {
+            "start": (today - datetime.timedelta(days=10)).isoformat(),
+            "end": (today + datetime.timedelta(days=60)).isoformat(),
+            "status": "independent",
+            "employer": "Scopyleft",
+            "products": [w.product.ghid],
+        },
+        {"start": today.isoformat(), "status": "admin"},
+    ]
+    use = _valid_after(lambda form: form.values())
+    return [
+        Variant("add", lambda data: mission_forms.MissionForm(data, member=member), hints=hints, use=use, valid=valid),
+        Variant(
+            "edit",
+            lambda data: mission_forms.MissionForm(
+                data, member=member, initial=mission_forms.MissionForm.initial_for(mission)
+            ),
+            hints=hints,
+            use=use,
+            valid=valid,
+        ),
+    ]
+
+
+def mission_extend_form(w: World) -> list[Variant]:
+    variants = []
+    for label, mission in _mission_variants(w):
+        proposal = mission_services.proposed_extension(w.member, mission)
+        variants.append(
+            Variant(
+                label,
+                lambda data, proposal=proposal: mission_forms.MissionExtendForm(data, initial={"end": proposal}),
+                hints={"end": _dates(proposal, mission.end, timezone.localdate())},
+                use=_valid_after(lambda form: date_fr(form.cleaned_data["end"])),
+                valid=[{"end": proposal.isoformat()}] if proposal else [],
+            )
+        )
+    return variants
+
+
+def mission_end_form(w: World) -> list[Variant]:
+    today = timezone.localdate()
+    variants = []
+    for label, mission in _mission_variants(w):
+        initial = {"end": min(today, mission.end) if mission.end else today}
+        variants.append(
+            Variant(
+                label,
+                lambda data, initial=initial: mission_forms.MissionEndForm(data, initial=initial),
+                hints={"end": _dates(today, mission.start, mission.end)},
+                use=_valid_after(lambda form: date_fr(form.cleaned_data["end"])),
+                valid=[{"end": initial["end"].isoformat()}],
+            )
+        )
+    return variants
+
+
+# --- registry: joining (#14) --------------------------------------------------------------------------------------
+
+
+def member_propose_form(w: World) -> list[Variant]:
+    today = timezone.localdate()
+    valid = {
+        "product": w.product.ghid,
+        "first_name": "Dominique",
+        "last_name": "Durand",
+        "email": "dominique.durand@beta.gouv.fr",
+        "domaine": "Design",
+        "role": "Designer",
+        "start": today.isoformat(),
+        "end": (today + datetime.timedelta(days=90)).isoformat(),
+        "status": "independent",
+        "employer": "",
+    }
+    hints = {
+        "product": [w.product.ghid, "inconnu"],
+        "email": [w.member.email, "dominique.durand@beta.gouv.fr"],
+        "start": _dates(today),
+        "end": _dates(today, mission_services.latest_end()),
+    }
+    variants = []
+    for label, user, initial in [
+        ("member", w.member, {}),
+        ("member, ?produit=", w.member, {"product": w.product.ghid}),
+        ("staff", w.staff, {}),
+        ("outsider", w.outsider, {}),  # in no team: no product to propose a member to
+    ]:
+        products = registry_perms.products_open_to_proposals(user).only("pk", "ghid", "name").order_by("name")
+        variants.append(
+            Variant(
+                label,
+                lambda data, products=products, initial=initial: joining_forms.MemberProposeForm(
+                    data, initial=initial, products=products
+                ),
+                hints=hints,
+                # The view passes the rest of cleaned_data to the service as keyword arguments.
+                use=_valid_after(lambda form: (form.cleaned_data["product"].name, dict(form.cleaned_data))),
+                valid=[valid, {**valid, "end": "", "status": "admin"}] if products.exists() else [],
+            )
+        )
+    return variants
+
+
+def product_propose_form(w: World) -> list[Variant]:
+    incubator = Incubator.objects.filter(productincubator__product=w.product).order_by("pk").first()
+    sponsor = w.product.productsponsor_set.order_by("order").first().organisation
+    return [
+        Variant(
+            "propose",
+            joining_forms.ProductProposeForm,
+            hints={
+                "incubator": [incubator.ghid, "inconnu"],
+                "sponsors": [sponsor.ghid, "inconnue"],
+                "phase_start": _dates(timezone.localdate()),
+            },
+            use=_valid_after(lambda form: list(form.cleaned_data["sponsors"])),
+            valid=[
+                {
+                    "name": "Un nouveau produit",
+                    "pitch": "Simplifier une démarche\r\npour tous",
+                    "incubator": incubator.ghid,
+                    "sponsors": [sponsor.ghid],
+                    "phase": "investigation",
+                    "phase_start": timezone.localdate().isoformat(),
+                },
+                {
+                    "name": "Autre produit",
+                    "pitch": "Une mission",
+                    "incubator": incubator.ghid,
+                    "phase": "construction",
+                    "phase_start": "2025-01-15",
+                },
+            ],
+        )
+    ]
+
+
+def review_decide_form(w: World) -> list[Variant]:
+    return [
+        Variant(
+            "decide",
+            joining_forms.ReviewDecideForm,
+            # The view checks that a refusal has a reason.
+            use=_valid_after(lambda form: (form.cleaned_data["decision"], form.cleaned_data["reason"].strip())),
+            valid=[{"decision": "valider"}, {"decision": "refuser", "reason": "Ce produit existe déjà"}],
+        )
     ]
 
 
@@ -684,6 +881,12 @@ BUILDERS: dict[type[forms.BaseForm], Callable[[World], list[Variant]]] = {
     registry_forms.MemberForm: member_form,
     registry_forms.PhaseAddForm: phase_add_form,
     registry_forms.PhaseEndForm: phase_end_form,
+    mission_forms.MissionForm: mission_form,
+    mission_forms.MissionExtendForm: mission_extend_form,
+    mission_forms.MissionEndForm: mission_end_form,
+    joining_forms.MemberProposeForm: member_propose_form,
+    joining_forms.ProductProposeForm: product_propose_form,
+    joining_forms.ReviewDecideForm: review_decide_form,
     # guichet
     guichet_forms.TicketForm: ticket_form,
     guichet_forms.ReplyForm: reply_form,
@@ -719,3 +922,4 @@ BUILDERS: dict[type[forms.BaseForm], Callable[[World], list[Variant]]] = {
     ),
     forms_staff.ApplicationFilterForm: application_filter_form,
 }
+BUILDERS.update(recruitment_fuzz.BUILDERS)
