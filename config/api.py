@@ -121,6 +121,7 @@ api.add_router("", "incubateur.guichet.api.router")
 api.add_router("", "incubateur.programmes.api.router")
 api.add_router("", "incubateur.portfolios.api.router")
 api.add_router("", "incubateur.recruitment.api.router")
+api.add_router("", "incubateur.transparency.api.router")
 
 
 def _open(patterns):

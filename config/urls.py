@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("incubateur.portfolios.urls")),
     path("", include("incubateur.community.urls")),
     path("", include("incubateur.recruitment.urls")),
+    path("", include("incubateur.transparency.urls")),
     path("api/v2.7/", include("incubateur.registry.urls_v27")),
     path("api/v3/", include((urls_v27.v3_urlpatterns, "api-v3"))),
     path("", include((urls_v27.counter_urlpatterns, "betagouv-files"))),

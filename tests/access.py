@@ -105,6 +105,7 @@ def _collect() -> None:
     from tests.accounts import access_proconnect
     from tests.community import access_community
     from tests.guichet import access_api as guichet_api
+    from tests.guichet import access_attachments, access_mail
     from tests.guichet import access_desk as guichet_desk
     from tests.guichet import access_pages as guichet_pages
     from tests.portfolios import access_api as portfolios_api
@@ -114,6 +115,7 @@ def _collect() -> None:
     from tests.programmes import access_staff as programmes_staff
     from tests.recruitment import access_recruitment
     from tests.registry import access_api, access_joining, access_missions, access_pages
+    from tests.transparency import access_journal, access_statistics
 
     ROWS.extend(access_pages.ROWS)
     ROWS.extend(access_api.ROWS)
@@ -130,6 +132,10 @@ def _collect() -> None:
     ROWS.extend(access_community.ROWS)
     ROWS.extend(access_proconnect.ROWS)
     ROWS.extend(access_recruitment.ROWS)
+    ROWS.extend(access_journal.ROWS)
+    ROWS.extend(access_statistics.ROWS)
+    ROWS.extend(access_mail.ROWS)
+    ROWS.extend(access_attachments.ROWS)
 
 
 _collect()

@@ -22,6 +22,7 @@ TYPES = {
 APPS = [
     "synthetic",
     "public",
+    "transparency",
     "portfolios",
     "programmes",
     "recruitment",

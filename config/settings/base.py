@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "incubateur.portfolios",
     "incubateur.community",
     "incubateur.recruitment",
+    "incubateur.transparency",
 ]
 
 MIDDLEWARE = [
@@ -368,3 +369,7 @@ MATRIX_ACCESS_TOKEN = os.environ.get("MATRIX_ACCESS_TOKEN", "")  # the posting b
 MATRIX_RECRUTEMENT_ROOM = os.environ.get("MATRIX_RECRUTEMENT_ROOM", "")  # a room id: !abc:agent.dinum.tchap.gouv.fr
 MATRIX_TIMEOUT = float(os.environ.get("MATRIX_TIMEOUT", "10"))
 WORKER_HOUSEKEEPING_HOOKS += ["incubateur.recruitment.services.tick"]
+
+# --- Transparence (#17; transparency) ---
+
+# --- Guichet par e-mail (#18; guichet) ---
