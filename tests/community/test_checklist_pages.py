@@ -40,9 +40,12 @@ def test_my_checklist_shows_my_onboarding_and_my_progress(client, newcomer):
     assert "Découvrir le Système de design" not in html  # a designer's one
     assert "Le Pôle Animation coche cette étape." in html
     # The workshop is the Pôle Animation's: no button for the member.
-    assert "Marquer « Atelier d&#x27;embarquement suivi » comme faite" not in html
-    assert "Marquer « Lire et accepter la charte de la communauté » comme faite" not in html  # ticked already
-    assert "Remettre « Lire et accepter la charte de la communauté » à faire" in html
+    assert 'Marquer <span class="fr-sr-only">« Atelier d&#x27;embarquement suivi » </span>comme faite' not in html
+    assert (
+        'Marquer <span class="fr-sr-only">« Lire et accepter la charte de la communauté » </span>comme faite'
+        not in html
+    )  # ticked already
+    assert 'Remettre <span class="fr-sr-only">« Lire et accepter la charte de la communauté » </span>à faire' in html
 
 
 def test_the_member_ticks_and_unticks_their_own_items_journaled(client, newcomer):
@@ -91,7 +94,7 @@ def test_the_animation_ticks_the_workshop_and_sees_everyone(client, newcomer):
     response = client.get(url)
     html = response.content.decode()
     assert response.status_code == 200 and "Parcours d'arrivée de Nora Test" in html
-    assert "Marquer « Atelier d&#x27;embarquement suivi » comme faite" in html
+    assert 'Marquer <span class="fr-sr-only">« Atelier d&#x27;embarquement suivi » </span>comme faite' in html
     assert tick_post(client, url, "atelier-embarquement").status_code == 302
     assert tick_post(client, url, "charte").status_code == 302
     assert ChecklistTick.objects.filter(member=newcomer, done_by=animator).count() == 2
