@@ -371,5 +371,13 @@ MATRIX_TIMEOUT = float(os.environ.get("MATRIX_TIMEOUT", "10"))
 WORKER_HOUSEKEEPING_HOOKS += ["incubateur.recruitment.services.tick"]
 
 # --- Transparence (#17; transparency) ---
+# Commitments measured (/engagements/): computed once a day (Paris) into snapshots, whatever the number of workers.
+WORKER_HOUSEKEEPING_HOOKS += ["incubateur.transparency.commitments.daily"]
+# A call opens by the clock: its public journal row is written by the first beat after its opening.
+WORKER_HOUSEKEEPING_HOOKS += ["incubateur.transparency.journal.record_opened_calls"]
+# Public statistics (/statistiques/): computed once a day into snapshots (transparency.statistics.daily).
+WORKER_HOUSEKEEPING_HOOKS += ["incubateur.transparency.statistics.daily"]
+# A public cell counting people or requests below this shows « < 5 » (transparency/suppression.py).
+STATS_SUPPRESSION_THRESHOLD = int(os.environ.get("STATS_SUPPRESSION_THRESHOLD", "5"))
 
 # --- Guichet par e-mail (#18; guichet) ---

@@ -104,6 +104,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.get_full_name() or self.username or self.email
 
     @property
+    def public_name(self) -> str:
+        """How a public text (a PUBLIC journal row) names a person: never their address."""
+        return self.get_full_name() or self.username or "(nom non renseigné)"
+
+    @property
     def role(self):
         return role_of(self)
 

@@ -85,7 +85,7 @@ def _end_position(position: Position, *, by, today=None) -> None:
     journal.record(
         actor=by,
         action="organisation.position_ended",
-        message=f"{position.person} a quitté {position.pole.name} ({position.title})",
+        message=f"{position.person.public_name} a quitté {position.pole.name} ({position.title})",
         visibility=Visibility.PUBLIC,
         obj=position.pole,
         data={"person": position.person.username, "pole": position.pole.slug, "title": position.title},
@@ -99,7 +99,7 @@ def _start_position(*, pole: Pole, person, title: str, is_lead=False, portfolio=
     journal.record(
         actor=by,
         action="organisation.position_started",
-        message=f"{person} a rejoint {pole.name} ({title})",
+        message=f"{person.public_name} a rejoint {pole.name} ({title})",
         visibility=Visibility.PUBLIC,
         obj=pole,
         data={"person": person.username, "pole": pole.slug, "title": title},
@@ -307,7 +307,7 @@ def _set_manager(portfolio: Portfolio, manager, *, by) -> Position | None:
         journal.record(
             actor=by,
             action="organisation.portfolio_manager",
-            message=f"{manager} est désormais responsable du portefeuille {portfolio.label}",
+            message=f"{manager.public_name} est désormais responsable du portefeuille {portfolio.label}",
             visibility=Visibility.PUBLIC,
             obj=portfolio,
             data={"manager": manager.username, "previous": previous.username if previous else None},
