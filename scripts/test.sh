@@ -24,6 +24,12 @@ if [ "${1:-all}" != lint ] && ! { command -v node && command -v npm; } >/dev/nul
   apt_install nodejs npm
 fi
 
+# The guichet-by-e-mail tests (#18) run a real IMAP server: Debian's Dovecot (tests/guichet/mailserver.py starts it
+# on a free port with a throwaway config and Maildir), installed when missing.
+if [ "${1:-all}" != lint ] && [ ! -x /usr/sbin/dovecot ]; then
+  apt_install dovecot-imapd
+fi
+
 stage_lint() {
   mkdir -p var
   echo "== Qualité : ruff, imports entre apps, migrations, check --deploy"

@@ -23,6 +23,7 @@ from incubateur.accounts.models import User
 from incubateur.core.text import date_fr
 from incubateur.guichet import services as guichet
 from incubateur.guichet.forms import desk as forms_desk
+from incubateur.guichet.forms import mail as mail_forms
 from incubateur.guichet.forms import offers as offer_forms
 from incubateur.guichet.forms import requester as guichet_forms
 from incubateur.guichet.forms import routing as routing_forms
@@ -594,6 +595,32 @@ def desk_filter_form(w: World) -> list[Variant]:
     ]
 
 
+def mail_qualify_form(w: World) -> list[Variant]:
+    """Staff turn a mail held for triage into a request (guichet/views/mail.py): the form reads the posted data; the
+    view reads `cleaned_data`."""
+    return [
+        Variant(
+            "held mail",
+            lambda data: mail_forms.MailQualifyForm(data, initial={"requester": "x@example.org", "subject": "Objet"}),
+            hints={
+                "requester": [w.member.email, w.member.username, w.outsider.email, "x@y.z"],
+                "product": [w.product.ghid, "rdv.mjd", "inconnu"],
+            },
+            use=lambda form: dict(form.cleaned_data),
+            valid=[
+                {
+                    "requester": w.member.email,
+                    "kind": "autre",
+                    "subject": "Reçu par e-mail",
+                    "body": "Le texte du courriel",
+                    "product": w.product.ghid,
+                },
+                {"requester": w.member.username, "kind": "autre", "subject": "Objet", "body": "Texte"},
+            ],
+        )
+    ]
+
+
 def on_behalf_form(w: World) -> list[Variant]:
     return [
         Variant(
@@ -895,6 +922,7 @@ BUILDERS: dict[type[forms.BaseForm], Callable[[World], list[Variant]]] = {
     guichet_forms.ParticipantForm: participant_form,
     forms_desk.DeskFilterForm: desk_filter_form,
     forms_desk.OnBehalfForm: on_behalf_form,
+    mail_forms.MailQualifyForm: mail_qualify_form,
     offer_forms.OfferFilterForm: lambda w: [
         Variant("offers", offer_forms.OfferFilterForm, use=lambda form: form.status(), valid=[{"statut": "proposee"}])
     ],

@@ -134,8 +134,9 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Request bodies -------------------------------------------------------------------------------
-# The platform takes no file upload: this is the limit of a whole body (form or JSON), refused with a 400 by
-# core.middleware.HostileInputMiddleware. Django's default (2.5 MiB), written down; and its limit on fields.
+# The limit of a whole body (form or JSON), refused with a 400 by core.middleware.HostileInputMiddleware, except a
+# multipart form under UPLOAD_PATH_PREFIXES (the guichet's attachments, #18: UPLOAD_MAX_BODY_SIZE, below). Django's
+# default (2.5 MiB), written down; and its limit on fields.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", str(2_621_440)))
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 
@@ -381,3 +382,47 @@ WORKER_HOUSEKEEPING_HOOKS += ["incubateur.transparency.statistics.daily"]
 STATS_SUPPRESSION_THRESHOLD = int(os.environ.get("STATS_SUPPRESSION_THRESHOLD", "5"))
 
 # --- Guichet par e-mail (#18; guichet) ---
+# Mail intake (incubateur/guichet/mail/): `manage.py fetch_mail` reads the IMAP mailboxes of MAIL_INTAKE_IMAP_URL
+# (one or more `imap[s]://user:password@host[:port]/MAILBOX`, separated by spaces or commas; the worker runs it every
+# minute when set), `manage.py receive_mail` one message on stdin (a mail server's pipe transport). Notifications
+# about a request carry `Reply-To: <local>+<signed token>@<domain>` built on MAIL_INTAKE_REPLY_ADDRESS (empty: no
+# Reply-To, so no reply by e-mail). Senders are verified by the `Authentication-Results` header of the receiving
+# server named MAIL_INTAKE_TRUSTED_AUTHSERV_ID (dkim=pass or spf=pass for the sender's domain); unset, the check is
+# off under DEBUG (every sender counts as verified: development) and nobody is verified otherwise (all to triage).
+MAIL_INTAKE_IMAP_URL = os.environ.get("MAIL_INTAKE_IMAP_URL", "").strip()
+MAIL_INTAKE_IMAP_MOVE_TO = os.environ.get("MAIL_INTAKE_IMAP_MOVE_TO", "").strip()  # empty: flagged \Seen only
+MAIL_INTAKE_IMAP_TIMEOUT = float(os.environ.get("MAIL_INTAKE_IMAP_TIMEOUT", "30"))
+MAIL_INTAKE_INTERVAL = int(os.environ.get("MAIL_INTAKE_INTERVAL", "60"))  # seconds between two fetches by a worker
+MAIL_INTAKE_REPLY_ADDRESS = os.environ.get("MAIL_INTAKE_REPLY_ADDRESS", "").strip()
+MAIL_INTAKE_TRUSTED_AUTHSERV_ID = os.environ.get("MAIL_INTAKE_TRUSTED_AUTHSERV_ID", "").strip()
+MAIL_INTAKE_NOTE_MARKER = os.environ.get("MAIL_INTAKE_NOTE_MARKER", "#note")
+# The platform's own addresses besides DEFAULT_FROM_EMAIL, SERVER_EMAIL and the reply address: never taken as senders.
+MAIL_INTAKE_OWN_ADDRESSES = [
+    a.strip().lower() for a in os.environ.get("MAIL_INTAKE_OWN_ADDRESSES", "").replace(",", " ").split() if a.strip()
+]
+MAIL_INTAKE_RATE_LIMIT = int(os.environ.get("MAIL_INTAKE_RATE_LIMIT", "20"))  # mails per sender per window
+MAIL_INTAKE_RATE_WINDOW = int(os.environ.get("MAIL_INTAKE_RATE_WINDOW", "3600"))  # seconds
+MAIL_INTAKE_MAX_BYTES = int(os.environ.get("MAIL_INTAKE_MAX_BYTES", str(25 * 1024 * 1024)))  # a whole message
+if MAIL_INTAKE_IMAP_URL:
+    WORKER_HOUSEKEEPING_HOOKS += ["incubateur.guichet.mail.fetch.tick"]
+# Attachments on requests and messages (web forms and mail; guichet/services/attachments.py). Files are stored through
+# the "guichet" storage (filesystem under MEDIA_ROOT by default; S3-compatible with django-storages: README) and
+# served only by the guichet:attachment view, never under MEDIA_URL.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+STORAGES["guichet"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": MEDIA_ROOT, "base_url": None, "file_permissions_mode": 0o640},
+}
+# Bytes per file; files per request or message.
+GUICHET_ATTACHMENT_MAX_SIZE = int(os.environ.get("GUICHET_ATTACHMENT_MAX_SIZE", str(10 * 1024 * 1024)))
+GUICHET_ATTACHMENT_MAX_COUNT = int(os.environ.get("GUICHET_ATTACHMENT_MAX_COUNT", "5"))
+# Allowed types (checked from the content's magic bytes and the name's extension; HTML, SVG, executables never).
+GUICHET_ATTACHMENT_TYPES = os.environ.get(
+    "GUICHET_ATTACHMENT_TYPES", "pdf,png,jpeg,gif,webp,txt,csv,odt,ods,odp,docx,xlsx,pptx,eml"
+).split(",")
+# A multipart form posted under these paths may hold that many files beside its fields (core.middleware.
+# HostileInputMiddleware; every other body, the API's included, keeps DATA_UPLOAD_MAX_MEMORY_SIZE). Files over
+# FILE_UPLOAD_MAX_MEMORY_SIZE (2.5 MiB) are streamed to a temporary file, not held in memory.
+UPLOAD_PATH_PREFIXES = ["/guichet/"]
+_UPLOAD_PART = GUICHET_ATTACHMENT_MAX_SIZE + 4096  # a file and its part's headers and boundary, generously
+UPLOAD_MAX_BODY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE + GUICHET_ATTACHMENT_MAX_COUNT * _UPLOAD_PART

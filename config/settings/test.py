@@ -7,7 +7,12 @@ INSTALLED_APPS = [*INSTALLED_APPS, "incubateur.synthetic"]  # tooling: seed_synt
 DEBUG = False
 SECRET_KEY = "test-only-key-" + "x" * 50
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # The guichet's attachments: in memory, unless a test gives a directory of its own.
+    "guichet": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 EMAIL_TIMEOUT = 3
 MATTERMOST_TIMEOUT = 3

@@ -78,8 +78,10 @@ class HostileInputMiddleware:
 
     - a NUL character or a lone surrogate in the query string, form data or a JSON body (decoded: keys and values at
       any depth); in the path, a 404 (no page nor object has such a name);
-    - a body over `DATA_UPLOAD_MAX_MEMORY_SIZE` (the platform takes no file upload: the limit is the whole body's),
-      too many fields, or a body Django cannot parse.
+    - a body over `DATA_UPLOAD_MAX_MEMORY_SIZE` (the limit is the whole body's), but for a multipart form posted to
+      a page that takes files (under `UPLOAD_PATH_PREFIXES`: #18's attachments), whose limit is
+      `UPLOAD_MAX_BODY_SIZE` (its fields still count against `DATA_UPLOAD_MAX_MEMORY_SIZE`, which Django's multipart
+      parser applies to them; files are streamed to disk); too many fields, or a body Django cannot parse.
 
     Django raises the body's errors lazily, wherever `request.POST` or `request.body` is first read (CSRF's
     `process_view`, the view, django-ninja): reading them here, before any `process_view` and view, is the one place
@@ -95,6 +97,8 @@ class HostileInputMiddleware:
             refusal = hostile_input(request)
         except RequestDataTooBig:
             refusal = Refusal("body_too_large", ("body",), TOO_LARGE_MESSAGE.format(size=_body_limit()))
+        except UploadTooBig:
+            refusal = Refusal("body_too_large", ("body",), TOO_LARGE_MESSAGE.format(size=_body_limit(upload=True)))
         except (TooManyFieldsSent, TooManyFilesSent):
             refusal = Refusal("too_many_fields", (), TOO_MANY_MESSAGE)
         except (MultiPartParserError, BadRequest):
@@ -120,6 +124,11 @@ def hostile_input(request) -> Refusal | None:
         return Refusal("body_invalid", ("body",), UNREADABLE_MESSAGE)
     if length <= 0:
         return None
+    if _is_upload(request):
+        # Not `request.body`: it would hold the files in memory (and refuse them over DATA_UPLOAD_MAX_MEMORY_SIZE).
+        if length > _upload_limit():
+            raise UploadTooBig
+        return _in_query_dict(request.POST, "form")
     body = request.body  # RequestDataTooBig over the limit, before anything is parsed
     if request.content_type in FORM_CONTENT_TYPES:
         if request.method == "POST":
@@ -133,6 +142,24 @@ def hostile_input(request) -> Refusal | None:
     except (ValueError, RecursionError):
         return None  # not JSON: the view refuses it in its own words
     return _in_json(data)
+
+
+class UploadTooBig(Exception):
+    """A page's multipart form over `UPLOAD_MAX_BODY_SIZE`."""
+
+
+def _upload_limit() -> int:
+    return getattr(settings, "UPLOAD_MAX_BODY_SIZE", None) or settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
+
+def _is_upload(request) -> bool:
+    """A form that may carry files (multipart POST to a page that takes files): the one body read as a stream."""
+    return (
+        request.method == "POST"
+        and request.content_type == "multipart/form-data"
+        and request.path_info.startswith(tuple(getattr(settings, "UPLOAD_PATH_PREFIXES", ())))
+        and not request.path_info.startswith(JSON_PATH_PREFIX)
+    )
 
 
 def _in_query_dict(data: QueryDict, where: str) -> Refusal | None:
@@ -162,9 +189,10 @@ def _in_json(data) -> Refusal | None:
     return None
 
 
-def _body_limit() -> str:
+def _body_limit(*, upload: bool = False) -> str:
     """The limit as people write it: « 2,6 Mo »."""
-    return f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 1_000_000:.1f} Mo".replace(".", ",")
+    limit = _upload_limit() if upload else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return f"{limit / 1_000_000:.1f} Mo".replace(".", ",")
 
 
 def refused_response(request, refusal: Refusal) -> HttpResponse:

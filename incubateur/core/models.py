@@ -116,6 +116,9 @@ class Notification(models.Model):
         help_text="Concerne une demande confidentielle : ni son destinataire ni son objet ne sont montrés.",
     )
     expires_at = models.DateTimeField("n'est plus à envoyer après", null=True, blank=True)
+    # E-mail only: extra headers (Reply-To with a reply token, In-Reply-To/References, Auto-Submitted…), written
+    # over the defaults at send time.
+    headers = models.JSONField("en-têtes", default=dict, blank=True)
 
     status = models.CharField(
         "état", max_length=20, choices=NotificationStatus.choices, default=NotificationStatus.PENDING

@@ -65,6 +65,8 @@ def notify(
     sensitive: bool = False,
     expires_at: datetime | None = None,
     confidential: bool = False,
+    headers: dict[str, str] | None = None,
+    headers_for: Callable[[str], dict[str, str]] | None = None,
 ) -> list[Notification]:
     """Record notifications in the current transaction and queue their delivery with it.
 
@@ -73,7 +75,8 @@ def notify(
     `matrix_text` (or the Mattermost text, or the subject) to that Matrix/Tchap room (a room id or alias) through the
     client-server API, when a homeserver and an access token are configured. `confidential`: it concerns something
     confidential (a confidential guichet request): staff lists show neither recipient nor subject, and it never goes
-    to Mattermost nor Matrix.
+    to Mattermost nor Matrix. `headers`: extra e-mail headers for every address; `headers_for(address)`: more for
+    one address (a reply token is per recipient). They replace the defaults of `send_email` (`Auto-Submitted`).
     """
     if confidential and mattermost_channel is not None:
         raise ValueError("A confidential notification never goes to Mattermost.")
@@ -91,7 +94,14 @@ def notify(
         next_attempt_at=now,
     )
     rows = [
-        Notification(channel=NotificationChannel.EMAIL, recipient=address, subject=subject, body=body, **common)
+        Notification(
+            channel=NotificationChannel.EMAIL,
+            recipient=address,
+            subject=subject,
+            body=body,
+            headers=_email_headers(address, headers, headers_for),
+            **common,
+        )
         for address in dict.fromkeys(a.strip().lower() for a in emails if a and a.strip())
     ]
     if mattermost_channel is not None and settings.MATTERMOST_WEBHOOK_URL:
@@ -118,6 +128,22 @@ def notify(
         row.save()
         enqueue_delivery(row)
     return rows
+
+
+# Headers a caller may not set: the transport's own, or the ones that say who sent what to whom.
+_RESERVED_HEADERS = {"from", "to", "cc", "bcc", "subject", "date", "message-id", "x-incubateur-notification"}
+
+
+def _email_headers(address: str, headers: dict | None, headers_for: Callable | None) -> dict[str, str]:
+    result = dict(headers or {})
+    if headers_for is not None:
+        result.update(headers_for(address) or {})
+    for name, value in result.items():
+        if name.lower() in _RESERVED_HEADERS:
+            raise ValueError(f"The header {name} is set by the outbox, not by the caller.")
+        if "\n" in str(value) or "\r" in str(value):
+            raise ValueError(f"The header {name} holds a line break.")
+    return {name: str(value) for name, value in result.items()}
 
 
 def enqueue_delivery(notification: Notification, *, run_after: datetime | None = None) -> None:
@@ -244,7 +270,11 @@ def send_email(notification: Notification) -> None:
         body=notification.body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[notification.recipient],
-        headers={"Auto-Submitted": "auto-generated", "X-Incubateur-Notification": str(notification.pk)},
+        headers={
+            "Auto-Submitted": "auto-generated",
+            **(notification.headers or {}),
+            "X-Incubateur-Notification": str(notification.pk),
+        },
         connection=get_connection(fail_silently=False, timeout=settings.EMAIL_TIMEOUT),
     )
     message.send()

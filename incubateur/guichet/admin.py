@@ -3,8 +3,10 @@
 requester or a participant — and then only its metadata here (read it on its page, where reads are logged)."""
 
 from django.contrib import admin
+from django.utils.html import format_html
 
-from incubateur.guichet.models import Message, Offer, Participant, Read, RoutingRule, Ticket
+from incubateur.guichet.mail import admin as mail_admin  # noqa: F401 (registers InboundMail)
+from incubateur.guichet.models import Attachment, Message, Offer, Participant, Read, RoutingRule, Ticket
 
 
 class NumberColumn:
@@ -116,4 +118,40 @@ class OfferAdmin(NumberColumn, admin.ModelAdmin):
 
     def has_add_permission(self, request):
         # An offer is made from /guichet/equipe/offres/nouvelle/ (journal, notification of the team).
+        return False
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(NumberColumn, admin.ModelAdmin):
+    """Attachments as `Attachment.objects.for_user` scopes them (as the download view does); the file is reached
+    only through that view, never by its storage path."""
+
+    list_display = ["number", "ticket", "name", "content_type", "size", "source", "uploaded_by", "created_at"]
+    list_filter = ["source", "content_type"]
+    list_select_related = ["ticket", "uploaded_by"]
+    fields = [
+        "ticket",
+        "message",
+        "download",
+        "name",
+        "content_type",
+        "size",
+        "sha256",
+        "source",
+        "uploaded_by",
+        "created_at",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(pk__in=Attachment.objects.for_user(request.user).values("pk"))
+
+    @admin.display(description="fichier")
+    def download(self, obj):
+        return format_html('<a href="{}">Télécharger</a>', obj.get_absolute_url())
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

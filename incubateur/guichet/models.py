@@ -5,11 +5,17 @@ Who may see what is said once, in `TicketQuerySet.for_user()` and `OfferQuerySet
 list, count, search, export and API answer starts from them.
 """
 
+import secrets
+
 from django.conf import settings
+from django.core.files.storage import default_storage, storages
+from django.core.signals import setting_changed
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import LazyObject, empty
 
 from incubateur.core.ministries import MINISTRY_CHOICES
 from incubateur.core.roles import is_member, is_staff
@@ -480,3 +486,194 @@ class Offer(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.status == OfferStatus.PENDING
+
+
+# --- Attachments (#18) -----------------------------------------------------------------------------------------------
+
+
+class _AttachmentStorage(LazyObject):
+    """The storage of attachments: `STORAGES["guichet"]` (the default storage when the project names none), looked
+    up when first used and again after a test changes `STORAGES` (django-storages plugs S3 here, see README)."""
+
+    def _setup(self):
+        self._wrapped = storages[ATTACHMENT_STORAGE] if ATTACHMENT_STORAGE in settings.STORAGES else default_storage
+
+
+ATTACHMENT_STORAGE = "guichet"
+_attachment_storage = _AttachmentStorage()
+
+
+def attachment_storage():
+    return _attachment_storage
+
+
+@receiver(setting_changed)
+def _attachment_storage_changed(*, setting, **kwargs):
+    if setting in ("STORAGES", "MEDIA_ROOT"):
+        _attachment_storage._wrapped = empty
+
+
+def file_size_fr(size: int) -> str:
+    """« 12 octets », « 340 ko », « 2,5 Mo »."""
+    if size < 1024:
+        return f"{number_fr(size)} octet{'s' if size > 1 else ''}"
+    if size < 1024 * 1024:
+        return f"{number_fr(round(size / 1024))} ko"
+    return f"{size / (1024 * 1024):.1f}".removesuffix(".0").replace(".", ",") + " Mo"
+
+
+def attachment_upload_to(instance, filename: str) -> str:
+    """A random name, never the name the person gave (it is kept, sanitised, in `name`, for display only): nobody
+    can guess a file's path, and no name ever reaches the filesystem or the storage."""
+    now = timezone.now()
+    return f"guichet/{now:%Y/%m}/{secrets.token_urlsafe(24)}"
+
+
+class AttachmentQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """The attachments this account may download: those of the requests it sees (`Ticket.objects.for_user`:
+        a confidential request's only for its requester and participants); an internal note's only for who may
+        read internal notes (`perms.can_write_internal_note`: the people who handle the request, never its
+        requester)."""
+        if not is_member(user):
+            return self.none()
+        participant = Exists(Participant.objects.filter(ticket=OuterRef("ticket"), user=user))
+        handles = Q(ticket__confidential=True) & participant
+        if is_staff(user):
+            handles |= Q(ticket__confidential=False)
+        notes = handles & ~Q(ticket__requester=user)
+        return self.filter(ticket__in=Ticket.objects.for_user(user).values("pk")).filter(
+            Q(message__isnull=True) | Q(message__internal=False) | Q(message__internal=True) & notes
+        )
+
+
+class Attachment(models.Model):
+    """A file attached to a request (`message` empty) or to one of its messages, from the web forms or a mail.
+
+    The file lives in the attachments' storage under a random name; it is served only by `guichet:attachment`,
+    which applies `Attachment.objects.for_user` (never a public URL)."""
+
+    ticket = models.ForeignKey(Ticket, verbose_name="demande", on_delete=models.CASCADE, related_name="attachments")
+    message = models.ForeignKey(
+        Message,
+        verbose_name="message",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="attachments",
+        help_text="Vide : jointe à la demande elle-même.",
+    )
+    file = models.FileField("fichier", upload_to=attachment_upload_to, storage=attachment_storage, max_length=200)
+    name = models.CharField(
+        "nom", max_length=200, help_text="Le nom donné par la personne, nettoyé : affiché seulement."
+    )
+    content_type = models.CharField("type", max_length=120, help_text="Reconnu d'après le contenu du fichier.")
+    size = models.PositiveBigIntegerField("taille (octets)")
+    sha256 = models.CharField("empreinte SHA-256", max_length=64)
+    source = models.CharField(
+        "reçue par", max_length=10, choices=[("web", "formulaire"), ("mail", "e-mail")], default="web"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="déposée par",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("déposée le", default=timezone.now)
+
+    objects = AttachmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "pièce jointe"
+        verbose_name_plural = "pièces jointes"
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        # Never the name: it may say what a confidential request is about.
+        return f"Pièce jointe n°{self.pk} — {self.ticket}"
+
+    def get_absolute_url(self):
+        return reverse("guichet:attachment", args=[self.pk])
+
+    @property
+    def size_label(self) -> str:
+        return file_size_fr(self.size)
+
+    @property
+    def type_label(self) -> str:
+        """« PDF », « PNG », « DOCX »: the name's extension (checked against the content when stored)."""
+        stem, dot, extension = self.name.rpartition(".")
+        return extension.upper() if dot and stem else "Fichier"
+
+
+# --- Mail intake (#18) ---------------------------------------------------------------------------------------------
+
+
+class InboundMailOutcome(models.TextChoices):
+    TICKET = "demande", "demande créée"
+    REPLY = "reponse", "réponse ajoutée"
+    NOTE = "note", "note interne ajoutée"
+    HELD = "a-trier", "à trier"
+    IGNORED = "ignore", "ignoré (automatique, rebond, boucle)"
+    RATE_LIMITED = "trop-de-messages", "refusé : trop de messages"
+    REFUSED = "refuse", "refusé : trop volumineux"
+    QUALIFIED = "qualifie", "trié : demande créée"
+    DISMISSED = "ecarte", "trié : écarté"
+
+
+class InboundMailQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """The received mails this account may triage: Incubator staff see those that concern no request (a new
+        request from an unverified sender) and those about a request they may see (`Ticket.objects.for_user`): a
+        mail about a confidential request stays with its requester and participants."""
+        if not is_staff(user):
+            return self.none()
+        return self.filter(Q(ticket__isnull=True) | Q(ticket__in=Ticket.objects.for_user(user).values("pk")))
+
+    def held(self):
+        return self.filter(outcome=InboundMailOutcome.HELD)
+
+
+class InboundMail(models.Model):
+    """One mail received (IMAP or pipe), recorded in the transaction of what it caused: its SHA-256 is unique, so a
+    message read twice (a crash before the commit, a second fetch, a second mailbox) is processed once."""
+
+    sha256 = models.CharField("empreinte SHA-256", max_length=64, unique=True)
+    rfc_message_id = models.CharField("Message-ID", max_length=500, blank=True, db_index=True)
+    received_at = models.DateTimeField("reçu le", default=timezone.now, db_index=True)
+    source = models.CharField("reçu par", max_length=300, help_text="La boîte IMAP (sans mot de passe) ou « stdin ».")
+    sender = models.EmailField("expéditeur", max_length=254, blank=True)
+    verified = models.BooleanField("expéditeur vérifié", default=False)
+    subject = models.CharField("objet", max_length=300, blank=True)
+    outcome = models.CharField("suite donnée", max_length=20, choices=InboundMailOutcome.choices)
+    reason = models.CharField("raison", max_length=500, blank=True)
+    ticket = models.ForeignKey(
+        Ticket, verbose_name="demande", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    message = models.ForeignKey(
+        Message, verbose_name="message", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    raw = models.BinaryField("message d'origine")
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="trié par",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    handled_at = models.DateTimeField("trié le", null=True, blank=True)
+
+    objects = InboundMailQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "e-mail reçu"
+        verbose_name_plural = "e-mails reçus"
+        ordering = ["-received_at", "-pk"]
+        indexes = [models.Index(fields=["outcome", "-received_at"], name="guichet_inboundmail_outcome")]
+
+    def __str__(self):
+        # Never the subject: it may say what a confidential request is about.
+        return f"E-mail reçu n°{self.pk}"

@@ -4,11 +4,14 @@
 internal note), who may read and who read their confidential ones; the requests they handled, by reference and
 dates only (a request is its requester's data, and a confidential one is nobody else's); the offers of help they
 made or decided; the reads of confidential requests they made; the confidential journal rows about their own
-requests that they are the actor of (the accounts' export has the other rows).
+requests that they are the actor of (the accounts' export has the other rows); the attachments of their requests
+and of the replies they could read, and every file they attached anywhere (name, type, size, SHA-256, date: the
+files themselves are downloaded from the request's page).
 
 `purge(now=…)`: confidential requests closed more than `RETENTION_CONFIDENTIAL_REQUESTS_MONTHS` months ago lose their
 text (subject, body, every message), their reads and their idempotency key. The request itself — reference, kind,
-status, dates, who handled it — stays, and one journal row says how many were anonymised.
+status, dates, who handled it — stays, and one journal row says how many were anonymised. Their attachments are
+deleted: the rows with the request's transaction, the files from the storage once it has committed.
 """
 
 import calendar
@@ -23,7 +26,7 @@ from django.db.models.functions import Cast
 from incubateur.core import journal
 from incubateur.core.models import JournalEntry, Visibility
 from incubateur.core.text import plural, quantity
-from incubateur.guichet.models import Message, Offer, Participant, Read, Status, Ticket
+from incubateur.guichet.models import Attachment, InboundMail, Message, Offer, Participant, Read, Status, Ticket
 
 ANONYMISED = "[anonymisé]"
 
@@ -47,14 +50,30 @@ def _own_request(ticket: Ticket) -> dict:
         "close_le": ticket.closed_at,
         # What the requester reads on the request's page: replies, never the handlers' internal notes.
         "messages": [
-            {"auteur": m.author.display_name if m.author else None, "date": m.created_at, "message": m.body}
+            {
+                "auteur": m.author.display_name if m.author else None,
+                "date": m.created_at,
+                "message": m.body,
+                "pieces_jointes": [_attachment(a) for a in m.attachments.all()],
+            }
             for m in ticket.replies
         ],
+        "pieces_jointes": [_attachment(a) for a in ticket.own_files],
     }
     if ticket.confidential:
         data["personnes_ayant_acces"] = [p.user.display_name for p in ticket.participants.all()]
         data["consultations"] = [{"par": r.user.display_name, "le": r.at} for r in ticket.reads.all()]
     return data
+
+
+def _attachment(attachment: Attachment) -> dict:
+    return {
+        "nom": attachment.name,
+        "type": attachment.content_type,
+        "taille_octets": attachment.size,
+        "sha256": attachment.sha256,
+        "deposee_le": attachment.created_at,
+    }
 
 
 def _handled(user):
@@ -115,9 +134,12 @@ def export(user) -> dict:
         .prefetch_related(
             Prefetch(
                 "messages",
-                queryset=Message.objects.filter(internal=False).select_related("author"),
+                queryset=Message.objects.filter(internal=False)
+                .select_related("author")
+                .prefetch_related("attachments"),
                 to_attr="replies",
             ),
+            Prefetch("attachments", queryset=Attachment.objects.filter(message__isnull=True), to_attr="own_files"),
             Prefetch("participants", queryset=Participant.objects.select_related("user")),
             Prefetch("reads", queryset=Read.objects.select_related("user").order_by("at", "pk")),
         )
@@ -149,6 +171,23 @@ def export(user) -> dict:
         "journal_de_mes_demandes_confidentielles": [
             {"date": e.at, "action": e.action, "message": e.message} for e in journal_rows
         ],
+        "pieces_jointes_deposees": [
+            {"demande": a.ticket.reference, **_attachment(a)}
+            for a in Attachment.objects.filter(uploaded_by=user).select_related("ticket").order_by("created_at", "pk")
+        ],
+        # The mails received from this person's address (#18): what the guichet did with each.
+        "courriels_recus": [
+            {
+                "recu_le": mail.received_at,
+                "objet": mail.subject,
+                "suite_donnee": mail.get_outcome_display(),
+                "raison": mail.reason,
+                "demande": mail.ticket.reference if mail.ticket else None,
+            }
+            for mail in InboundMail.objects.filter(sender__iexact=user.email)
+            .select_related("ticket")
+            .order_by("received_at", "pk")
+        ],
     }
 
 
@@ -174,7 +213,14 @@ def purge(*, now: datetime.datetime) -> dict[str, int]:
     )
     messages = Message.objects.filter(ticket__in=expired.values("pk")).exclude(body=ANONYMISED).update(body=ANONYMISED)
     reads, _ = Read.objects.filter(ticket__in=expired.values("pk")).delete()
+    files = _purge_attachments(expired)
+    # The mails received about them hold their original text (#18): deleted with it.
+    mails, _ = InboundMail.objects.filter(ticket__in=expired.values("pk")).delete()
     counts = {"demandes": tickets, "messages": messages, "consultations": reads}
+    if files:  # the key only when there were some: the counts of a purge without files keep their shape
+        counts["pieces_jointes"] = files
+    if mails:
+        counts["courriels"] = mails
     if any(counts.values()):
         months = settings.RETENTION_CONFIDENTIAL_REQUESTS_MONTHS
         journal.record(
@@ -185,8 +231,30 @@ def purge(*, now: datetime.datetime) -> dict[str, int]:
                 f"depuis plus de {months} mois {plural(tickets, 'anonymisée')} : "
                 f"{quantity(messages, 'message')} {plural(messages, 'effacé')}, "
                 f"{quantity(reads, 'consultation')} {plural(reads, 'supprimée')}"
+                + (
+                    f", {quantity(files, 'pièce jointe', 'pièces jointes')} {plural(files, 'supprimée')}"
+                    if files
+                    else ""
+                )
             ),
             visibility=Visibility.INTERNAL,
             data=counts,
         )
     return counts
+
+
+def _purge_attachments(expired) -> int:
+    """Delete the attachments of `expired` requests: their rows now, their files once the transaction has committed
+    (storage is not transactional: a rollback must not lose a file whose row stays)."""
+    attachments = Attachment.objects.filter(ticket__in=expired.values("pk"))
+    found = list(attachments)
+    if not found:
+        return 0
+    attachments.delete()
+
+    def delete_files():
+        for attachment in found:
+            attachment.file.delete(save=False)
+
+    transaction.on_commit(delete_files)
+    return len(found)

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from incubateur.guichet import converters  # noqa: F401 (registers <ticket:…>)
-from incubateur.guichet.views import desk, offers, requester, routing
+from incubateur.guichet.views import desk, mail, offers, requester, routing
 
 app_name = "guichet"
 
@@ -18,6 +18,7 @@ urlpatterns = [
     path("guichet/demandes/<ticket:reference>/attribuer/", requester.assign, name="assign"),
     path("guichet/demandes/<ticket:reference>/acces/", requester.add_participant, name="add_participant"),
     path("guichet/demandes/<int:pk>/", requester.ticket_by_id, name="ticket_by_id"),
+    path("guichet/pieces-jointes/<int:pk>/", requester.attachment, name="attachment"),
     # Offers of help (the product's team decides, staff propose): views/offers.py
     path("guichet/offres/", offers.offers, name="offers"),
     path("guichet/offres/<int:pk>/", offers.offer, name="offer"),
@@ -32,4 +33,8 @@ urlpatterns = [
     path("guichet/equipe/routage/nouvelle/", routing.routing_new, name="routing_new"),
     path("guichet/equipe/routage/<int:pk>/", routing.routing_edit, name="routing_edit"),
     path("guichet/equipe/routage/<int:pk>/supprimer/", routing.routing_delete, name="routing_delete"),
+    # Mails held by the intake, for staff triage (#18): views/mail.py
+    path("guichet/equipe/courriels/", mail.mail_inbox, name="mail_inbox"),
+    path("guichet/equipe/courriels/<int:pk>/", mail.mail_detail, name="mail_detail"),
+    path("guichet/equipe/courriels/<int:pk>/ecarter/", mail.mail_set_aside, name="mail_set_aside"),
 ]

@@ -11,6 +11,7 @@ from django.db.models import Q
 
 from incubateur.accounts.models import normalize_email
 from incubateur.core.ministries import MINISTRY_CHOICES
+from incubateur.guichet.forms.attachments import AttachmentsField
 from incubateur.guichet.forms.fields import MessageField, PersonChoiceField, staff_people
 from incubateur.guichet.kinds import CONFIDENTIAL_KINDS, KIND_INFO, Kind, Topic
 from incubateur.guichet.models import Channel, Status
@@ -112,6 +113,7 @@ class OnBehalfForm(BaseForm):
         empty_label="Choisir une personne",
     )
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=100)
+    pieces_jointes = AttachmentsField()
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("initial", {})
@@ -184,4 +186,5 @@ class OnBehalfForm(BaseForm):
             "confidential": data["confidential"] or kind in CONFIDENTIAL_KINDS,
             "channel": data["channel"],
             "idempotency_key": data["idempotency_key"],
+            "attachments": data.get("pieces_jointes") or [],
         }

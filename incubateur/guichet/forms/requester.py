@@ -7,6 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from incubateur.core.ministries import MINISTRY_CHOICES
+from incubateur.guichet.forms.attachments import AttachmentsField
 from incubateur.guichet.forms.fields import MessageField, StaffChoiceField
 from incubateur.guichet.kinds import Kind, Topic, info
 from incubateur.guichet.models import Status, Ticket
@@ -63,6 +64,7 @@ class TicketForm(BaseForm):
         error_messages={"required": "Choisissez la personne de l'Incubateur à qui vous adressez cette demande."},
     )
     idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=100)
+    pieces_jointes = AttachmentsField()
 
     def __init__(self, *args, kind: str, user, product_ghid: str = "", recipient_username: str = "", **kwargs):
         """`product_ghid` and `recipient_username` come from the page's address (`?produit=`, `?destinataire=`: a
@@ -117,9 +119,9 @@ class TicketForm(BaseForm):
             recipient.help_text = "Seulement si vous rendez la demande confidentielle"
         # The context first (who reads it, what it is about), then the message.
         self.order_fields(
-            ["recipient", "topic", "product", "ministry", "subject", "body"]
+            ["recipient", "topic", "product", "ministry", "subject", "body", "pieces_jointes"]
             if self.kind_info.confidential
-            else ["topic", "product", "ministry", "subject", "body", "confidential", "recipient"]
+            else ["topic", "product", "ministry", "subject", "body", "pieces_jointes", "confidential", "recipient"]
         )
 
     def clean(self):
@@ -166,6 +168,7 @@ class TicketForm(BaseForm):
             "recipient": data.get("recipient"),
             "confidential": self.kind_info.confidential or bool(data.get("confidential")),
             "idempotency_key": data.get("idempotency_key") or None,
+            "attachments": data.get("pieces_jointes") or [],
         }
 
 
@@ -189,6 +192,7 @@ class ReplyForm(BaseForm):
         help_text="Invisible pour le demandeur et jamais envoyée par e-mail : seules les personnes qui traitent la "
         "demande la lisent",
     )
+    pieces_jointes = AttachmentsField()
 
     def __init__(self, *args, can_write_note: bool, **kwargs):
         super().__init__(*args, prefix="reponse", **kwargs)

@@ -9,12 +9,19 @@ from django.urls import reverse
 from incubateur.core.models import Visibility
 from incubateur.core.text import datetime_fr
 from incubateur.guichet import workdays
+from incubateur.guichet.mail import tokens
 from incubateur.guichet.models import Ticket
 from incubateur.registry.models import Member
 
 
 def ticket_link(ticket: Ticket) -> str:
     return settings.BASE_URL + reverse("guichet:ticket", args=[ticket.reference])
+
+
+def thread_headers(ticket: Ticket):
+    """`headers_for` of every notification e-mail about `ticket`: one thread per request in mail clients
+    (`In-Reply-To`/`References`), and a `Reply-To` with a signed token per recipient (the guichet by e-mail)."""
+    return tokens.thread_headers(ticket)
 
 
 def visibility(ticket: Ticket) -> Visibility:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from incubateur.core import journal, notifications
 from incubateur.core.text import quantity
 from incubateur.guichet.models import Status, Ticket
-from incubateur.guichet.services._shared import local_time, requester_emails, ticket_link, visibility
+from incubateur.guichet.services._shared import local_time, requester_emails, thread_headers, ticket_link, visibility
 from incubateur.organisation.models import Department
 
 
@@ -53,6 +53,7 @@ def tick(*, now: datetime.datetime | None = None) -> TickReport:
                     f"{ticket_link(ticket)}\n"
                 ),
                 emails=[ticket.assignee.email],
+                headers_for=thread_headers(ticket),
             )
             report.reminded += 1
     # Overdue: the pole lead hears of it. Never for a confidential request: its existence stays with the people
@@ -76,6 +77,7 @@ def tick(*, now: datetime.datetime | None = None) -> TickReport:
                     f"{local_time(ticket.first_response_due)}.\n\n{ticket_link(ticket)}\n"
                 ),
                 emails=[lead.email],
+                headers_for=thread_headers(ticket),
             )
             report.escalated += 1
     limit = now - datetime.timedelta(days=settings.GUICHET_AUTOCLOSE_DAYS)
@@ -122,6 +124,7 @@ def _announce_autoclose(ticket: Ticket) -> None:
         body=body,
         emails=requester_emails(ticket),
         confidential=ticket.confidential,
+        headers_for=thread_headers(ticket),
     )
 
 

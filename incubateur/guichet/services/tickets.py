@@ -29,7 +29,8 @@ from incubateur.guichet.models import (
     message_too_long,
 )
 from incubateur.guichet.routing import pole_contact, pole_of, route
-from incubateur.guichet.services._shared import local_time, requester_emails, ticket_link, visibility
+from incubateur.guichet.services._shared import local_time, requester_emails, thread_headers, ticket_link, visibility
+from incubateur.guichet.services.attachments import attachments_add
 from incubateur.registry.models import Product
 
 SUBJECT_MAX = 200
@@ -125,6 +126,7 @@ def ticket_submit(
     recorded_by=None,
     channel: str = Channel.WEB,
     idempotency_key: str | None = None,
+    attachments=(),
 ) -> Ticket:
     """Open a request, routed by the routing table. With `idempotency_key`, a replay returns the request the
     first call created (its `replayed` attribute is True) and creates nothing.
@@ -203,6 +205,8 @@ def ticket_submit(
             return _replayed(existing, kind=kind, subject=subject, body=body, recorded_by=recorded_by)
         raise
     ticket.replayed = False
+    # Files (web form or mail): stored with the request, or nothing is (a refused file rolls it all back).
+    attachments_add(ticket=ticket, files=list(attachments), by=recorded_by or requester, source=_source(channel))
     if confidential:
         # Whoever reads a confidential request is a participant: the requester's choice, or whoever the routing
         # found when they marked another kind confidential without choosing.
@@ -236,8 +240,13 @@ def ticket_submit(
                 f"Vous pouvez la suivre ici : {ticket_link(ticket)}\n"
             ),
             emails=[requester.email],
+            headers_for=thread_headers(ticket),
         )
     return ticket
+
+
+def _source(channel: str) -> str:
+    return "mail" if channel == Channel.EMAIL else "web"
 
 
 def _replayed(existing: Ticket, *, kind: str, subject: str, body: str, recorded_by) -> Ticket:
@@ -268,6 +277,7 @@ def _announce_new(ticket: Ticket) -> None:
                 subject="Vous avez une nouvelle demande confidentielle",
                 body=f"Bonjour,\n\nVous avez une nouvelle demande confidentielle.\nPour la lire : {link}\n",
                 emails=emails,
+                headers_for=thread_headers(ticket),
             )
         return
     product = f"\nProduit : {ticket.product.name}" if ticket.product else ""
@@ -284,6 +294,7 @@ def _announce_new(ticket: Ticket) -> None:
                 f"{ticket.body}\n\nRépondre : {link}\n"
             ),
             emails=emails,
+            headers_for=thread_headers(ticket),
         )
     copied = [user.email for user in ticket.copied.all()]
     if copied:
@@ -296,6 +307,7 @@ def _announce_new(ticket: Ticket) -> None:
                 f"Type : {ticket.get_kind_display()}{product}\nPour la suivre : {link}\n"
             ),
             emails=copied,
+            headers_for=thread_headers(ticket),
         )
     # Mattermost: the kind, the product and the link. Never the subject or the body; never a confidential request.
     text = f"Nouvelle demande au guichet : {ticket.get_kind_display()}"
@@ -333,9 +345,12 @@ def _handler_emails(ticket: Ticket, *, exclude=None) -> list[str]:
 
 
 @transaction.atomic
-def ticket_reply(*, ticket: Ticket, author, body: str, internal: bool = False) -> Message:
+def ticket_reply(
+    *, ticket: Ticket, author, body: str, internal: bool = False, attachments=(), attachments_source: str = "web"
+) -> Message:
     """A reply (seen by the requester and e-mailed to them) or an internal note (the handlers only, never
-    e-mailed to the requester). A requester's reply to a request waiting for them puts it back in progress."""
+    e-mailed to the requester). A requester's reply to a request waiting for them puts it back in progress.
+    `attachments`: files for `services.attachments.attachments_add` (`attachments_source`: "web" or "mail")."""
     body = (body or "").strip()
     if not body:
         raise ValidationError({"body": ["Écrivez votre message."]})
@@ -350,6 +365,7 @@ def ticket_reply(*, ticket: Ticket, author, body: str, internal: bool = False) -
         raise NotAllowed("Vous ne pouvez pas répondre à cette demande.")
     now = timezone.now()
     message = Message.objects.create(ticket=ticket, author=author, body=body, internal=internal, created_at=now)
+    attachments_add(ticket=ticket, message=message, files=list(attachments), by=author, source=attachments_source)
     from_requester_side = perms.is_requester_side(author, ticket)
     link = ticket_link(ticket)
     if internal:
@@ -396,7 +412,14 @@ def ticket_reply(*, ticket: Ticket, author, body: str, internal: bool = False) -
             text = f"Bonjour,\n\n{author.display_name} vous a répondu :\n\n{body}\n\nPour répondre : {link}\n"
         kind = "guichet.replied"
     if emails:
-        notifications.notify(kind=kind, subject=subject, body=text, emails=emails, confidential=ticket.confidential)
+        notifications.notify(
+            kind=kind,
+            subject=subject,
+            body=text,
+            emails=emails,
+            confidential=ticket.confidential,
+            headers_for=thread_headers(ticket),
+        )
     return message
 
 
@@ -451,7 +474,12 @@ def _announce_status(ticket: Ticket, *, actor, label: str) -> None:
         subject = f"[Guichet] Demande {ticket.reference} : {label}"
         body = f"Bonjour,\n\nLa demande {ticket.reference} « {ticket.subject} » est maintenant : {label}.\n\n{link}\n"
     notifications.notify(
-        kind="guichet.status_changed", subject=subject, body=body, emails=emails, confidential=ticket.confidential
+        kind="guichet.status_changed",
+        subject=subject,
+        body=body,
+        emails=emails,
+        confidential=ticket.confidential,
+        headers_for=thread_headers(ticket),
     )
 
 
@@ -495,6 +523,7 @@ def ticket_assign(*, ticket: Ticket, actor, assignee=None, pole=None, version: i
                 f"{local_time(ticket.first_response_due)}.\n\n{ticket_link(ticket)}\n"
             ),
             emails=[assignee.email],
+            headers_for=thread_headers(ticket),
         )
     return ticket
 
@@ -532,6 +561,7 @@ def ticket_participant_add(*, ticket: Ticket, actor, user) -> Participant:
             f"Pour la consulter : {link}\n"
         ),
         emails=[ticket.requester.email],
+        headers_for=thread_headers(ticket),
     )
     notifications.notify(
         kind="guichet.new_confidential",
@@ -539,6 +569,7 @@ def ticket_participant_add(*, ticket: Ticket, actor, user) -> Participant:
         subject="Vous avez une nouvelle demande confidentielle",
         body=f"Bonjour,\n\nVous avez une nouvelle demande confidentielle.\nPour la lire : {link}\n",
         emails=[user.email],
+        headers_for=thread_headers(ticket),
     )
     return participant
 

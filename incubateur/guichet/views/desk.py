@@ -64,7 +64,7 @@ def desk(request):
 def new_on_behalf(request):
     if not perms.can_submit_on_behalf(request.user):
         raise Http404
-    form = OnBehalfForm(request.POST or None)
+    form = OnBehalfForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         arguments = form.submission()
         try:

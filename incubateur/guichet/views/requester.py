@@ -10,15 +10,16 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from incubateur.core.text import datetime_fr
 from incubateur.guichet import perms, services
 from incubateur.guichet.forms.requester import AssignForm, ParticipantForm, ReplyForm, StatusForm, TicketForm
 from incubateur.guichet.kinds import Kind, info
-from incubateur.guichet.models import Status, Ticket
+from incubateur.guichet.models import Attachment, Status, Ticket
 from incubateur.guichet.routing import route
 from incubateur.guichet.selectors import requester as selectors
 from incubateur.ui.forms import run_service
@@ -75,6 +76,7 @@ def new(request, kind: str):
         raise Http404
     form = TicketForm(
         request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
         kind=kind,
         user=request.user,
         product_ghid=_param(request, PRODUCT_PARAM),
@@ -165,6 +167,7 @@ def _render_ticket(request, ticket: Ticket, **bound_forms):
     see_reads = perms.can_see_reads(user, ticket)
     notes = perms.can_write_internal_note(user, ticket)
     page = selectors.ticket_page(ticket, with_notes=notes, with_reads=see_reads)
+    ticket_files = _attach_files(user, ticket, page.messages)
 
     staff: list[selectors.StaffChoice] | None = None
 
@@ -204,8 +207,19 @@ def _render_ticket(request, ticket: Ticket, **bound_forms):
             "assign_form": assign_form,
             "participant_form": participant_form,
             "has_errors": has_errors,
+            "ticket_files": ticket_files,
         },
     )
+
+
+def _attach_files(user, ticket: Ticket, thread) -> list[Attachment]:
+    """The request's own attachments; each message of the thread gets its `files` (one query, scoped)."""
+    by_message: dict[int | None, list[Attachment]] = {}
+    for attachment in Attachment.objects.for_user(user).filter(ticket=ticket):
+        by_message.setdefault(attachment.message_id, []).append(attachment)
+    for message in thread:
+        message.files = by_message.get(message.pk, [])
+    return by_message.get(None, [])
 
 
 def _addable(staff: list[selectors.StaffChoice], ticket: Ticket, participants) -> list[selectors.StaffChoice]:
@@ -217,6 +231,34 @@ def _addable(staff: list[selectors.StaffChoice], ticket: Ticket, participants) -
 @require_safe
 def ticket(request, reference: str):
     return _render_ticket(request, _ticket_or_404(request, reference))
+
+
+@require_safe
+def attachment(request, pk: int):
+    """Download an attachment: only through `Attachment.objects.for_user` (the request's scoping, internal notes'
+    files for those who read internal notes; a 404 outside), always as a download (`Content-Disposition:
+    attachment`, the checked type, `nosniff`), never cached by a shared cache. Files are never under a public URL.
+    Downloading a confidential request's file is a read of it (#13)."""
+    found = Attachment.objects.for_user(request.user).select_related("ticket").filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    content_type = found.content_type or "application/octet-stream"
+    if request.method == "HEAD":
+        # The headers only: the file is neither opened nor read.
+        response = HttpResponse(content_type=content_type)
+        response["Content-Length"] = str(found.size)
+        response["Content-Disposition"] = content_disposition_header(True, found.name)
+    else:
+        try:
+            handle = found.file.open("rb")
+        except OSError:
+            raise Http404 from None
+        services.ticket_read(ticket=found.ticket, user=request.user)
+        response = FileResponse(handle, as_attachment=True, filename=found.name, content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 @require_safe
@@ -244,11 +286,15 @@ def reply(request, reference: str):
     ticket = _ticket_or_404(request, reference)
     if not perms.can_reply(request.user, ticket):
         raise Http404
-    form = ReplyForm(request.POST, can_write_note=perms.can_write_internal_note(request.user, ticket))
+    form = ReplyForm(request.POST, request.FILES, can_write_note=perms.can_write_internal_note(request.user, ticket))
     if form.is_valid():
         body, internal = form.cleaned_data["body"], form.cleaned_data.get("internal", False)
+        files = form.cleaned_data.get("pieces_jointes") or []
         if run_service(
-            form, lambda: services.ticket_reply(ticket=ticket, author=request.user, body=body, internal=internal)
+            form,
+            lambda: services.ticket_reply(
+                ticket=ticket, author=request.user, body=body, internal=internal, attachments=files
+            ),
         ):
             if internal:
                 messages.success(request, "Votre note interne est ajoutée : le demandeur ne la voit pas.")
