@@ -25,7 +25,7 @@ from incubateur.organisation.models import Portfolio
 from incubateur.registry.models import Member
 from tests.factories import UserFactory
 from tests.organisation.helpers import REAL_ORGANISATION_FILE, load_organisation
-from tests.utils import SAMPLE
+from tests.utils import SAMPLE, analyse
 
 ROLES = ["anonymous", "member", "staff", "portfolio manager", "administrator"]
 PER_ROUTE = 3  # URLs fetched per route pattern (the others are the same view with other ids)
@@ -128,6 +128,7 @@ def world(django_db_setup, django_db_blocker):
         load_organisation(routing=True, path=REAL_ORGANISATION_FILE)
         call_command("load_programmes", stdout=StringIO())
         call_command("import_betagouv", str(SAMPLE), stdout=StringIO())
+        analyse()
         yield users()
         transaction.set_rollback(True)
 

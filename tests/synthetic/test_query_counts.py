@@ -34,6 +34,7 @@ from incubateur.registry.models import Product
 from incubateur.registry.selectors import perimeters
 from incubateur.synthetic import generator
 from tests.organisation.helpers import load_organisation
+from tests.utils import analyse
 
 SCALES = (1, 10, 100)
 VIEWER = "igor.balise"  # lead of the direction: Incubator staff who sees every board
@@ -120,6 +121,7 @@ def measured(django_db_setup, django_db_blocker) -> dict[str, dict[int, list[str
             if generator.exists():
                 generator.delete()
             generator.seed(scale=scale, seed=0)
+            analyse()
             targets = _targets()
             for endpoint in ENDPOINTS:
                 client = anonymous if endpoint.auth == "anonymous" else staff
