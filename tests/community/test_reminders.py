@@ -7,11 +7,11 @@ import threading
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.urls import reverse
 from freezegun import freeze_time
 
-from incubateur.community.models import IncubatorDigest, Reminder
+from incubateur.community.models import ChecklistTick, IncubatorDigest, Reminder
 from incubateur.community.personal_data import export
 from incubateur.community.services import send_incubator_digests, send_reminders
 from incubateur.community.services.digests import months_before
@@ -221,8 +221,6 @@ def test_a_worker_that_loses_the_race_sends_nothing():
 
     def other_worker():
         try:
-            from django.db import transaction
-
             with transaction.atomic():
                 Reminder.objects.create(member=member, kind="j-30", end=TODAY + 30 * DAY)
                 inserted.set()
@@ -288,7 +286,6 @@ def incubator_team(cast):
 
 
 def journal_transaction():
-    from django.db import transaction
 
     return transaction.atomic()
 
@@ -347,7 +344,6 @@ def test_the_command_runs_the_same_chores(cast, capsys):
 
 
 def test_the_personal_data_export_has_ticks_and_reminders(cast):
-    from incubateur.community.models import ChecklistTick
 
     leaving = cast["leaving"]
     ChecklistTick.objects.create(member=leaving, checklist="arrivee", item="charte", done_by=leaving.user)

@@ -7,6 +7,7 @@ administrators download the attachments of any request that is not confidential,
 matrix (only its requester and participants). The rows that answer 200 ask with HEAD: the file's headers, without
 opening it (a GET's streamed file is read by test_attachments.py)."""
 
+from incubateur.guichet import services
 from tests.access import ADMIN, ANON, LOGIN, MEMBER, STAFF, Row
 from tests.factories import UserFactory
 
@@ -17,8 +18,6 @@ def _attachment(world: dict, *, confidential: bool = False, note: bool = False):
     """An attachment on another member's request (on an internal note of it with `note`), made on first use."""
     key = f"guichet_attachment_{'confidential' if confidential else 'note' if note else 'request'}"
     if key not in world:
-        from incubateur.guichet import services
-
         requester = UserFactory(username=f"pj.{key.rsplit('_', 1)[-1]}")
         files = [("piece.pdf", "application/pdf", PDF)]
         if confidential:

@@ -2,13 +2,12 @@
 member gets a 404); a mail is seen through `InboundMail.objects.for_user` (the matrix's mail concerns no request).
 Setting one aside is POST-only (a GET is a 405 once past the staff check)."""
 
+from incubateur.guichet.models import InboundMail, InboundMailOutcome
 from tests.access import ADMIN, ANON, LOGIN, MEMBER, STAFF, Row, staff_only
 
 
 def _mail(world, action: str = "") -> str:
     if "held_mail" not in world:
-        from incubateur.guichet.models import InboundMail, InboundMailOutcome
-
         world["held_mail"] = InboundMail.objects.create(
             sha256="0" * 64,
             source="stdin",

@@ -8,15 +8,14 @@ form-encoded body gets the 400 of an unreadable body; its PATCH (an empty JSON o
 (the rules are in tests/recruitment/test_api.py).
 """
 
+from incubateur.recruitment import services
 from tests.access import ADMIN, ANON, MEMBER, STAFF, Row, everyone, logged_in, staff_only
+from tests.recruitment.helpers import make_post, product_team
 
 
 def _post(world: dict):
     """A public post of a product's team (added to the matrix's `world` on first use)."""
     if "job_post" not in world:
-        from incubateur.recruitment import services
-        from tests.recruitment.helpers import make_post, product_team
-
         product, author = product_team(username="auteur.matrice", ghid="produit-matrice")
         world["job_post"] = make_post(by=author, product=product, days_to_community=-10)
         services.tick()

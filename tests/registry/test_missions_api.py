@@ -13,9 +13,10 @@ from django.utils import timezone
 from incubateur.accounts.api_auth import api_token_issue
 from incubateur.core.models import JournalEntry, Notification
 from incubateur.core.text import date_fr
+from incubateur.registry.enums import ReviewState
 from incubateur.registry.models import Mission
 from incubateur.registry.services import missions as services
-from tests.registry.factories import MissionFactory
+from tests.registry.factories import MissionFactory, ProductFactory
 from tests.registry.test_missions import EMPLOYER, World
 
 TODAY = timezone.localdate()
@@ -128,8 +129,6 @@ def test_add_rules_are_400_with_the_field(world, who, body, loc, message):
 
 
 def test_add_pending_product_is_400_on_startups(world):
-    from incubateur.registry.enums import ReviewState
-    from tests.registry.factories import ProductFactory
 
     ProductFactory(ghid="en-attente", name="En attente", review_state=ReviewState.PENDING)
     body = {"start": days(1).isoformat(), "end": months(2).isoformat(), "status": "admin", "startups": ["en-attente"]}

@@ -2,12 +2,12 @@
 open to everyone (the API without a token too). A commitment's download is a 404 until the worker computed it, and
 for an unknown key."""
 
+from incubateur.transparency import commitments
 from tests.access import Row, everyone
 
 
 def _computed(suffix: str):
     def url(world) -> str:
-        from incubateur.transparency import commitments
 
         commitments.refresh()
         return f"/engagements/premiere-reponse.{suffix}"
