@@ -62,6 +62,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Public files published like files (#19): answered here, on the static path, when fresh.
+    "incubateur.core.published.PublishedFilesMiddleware",
     # Before sessions and authentication: an anonymous hit on a public page costs two cache reads.
     "incubateur.core.pagecache.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -191,6 +193,12 @@ USE_TZ = True
 # --- Static files ---------------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Public files published like files (#19, incubateur/core/published.py): written here, served ahead of the
+# middleware stack when fresh. Empty or None turns it off (the views answer). One host, or a volume shared by the
+# hosts.
+PUBLISHED_ROOT = (
+    Path(_published) if (_published := os.environ.get("PUBLISHED_ROOT", str(VAR_DIR / "published"))) else None
+)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

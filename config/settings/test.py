@@ -20,6 +20,8 @@ MATTERMOST_WEBHOOK_URL = ""
 BASE_URL = "http://testserver"
 # Off by default so that query counts measure the views; tests/core/test_pagecache.py turns it on.
 PUBLIC_PAGE_CACHE = False
+# Off: a directory shared by test runs would outlive their databases; tests/core/test_published.py turns it on.
+PUBLISHED_ROOT = None
 
 if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
     # pytest-django creates and drops the test database; a pool would hold connections to it.

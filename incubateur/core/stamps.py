@@ -9,10 +9,14 @@ import uuid
 from collections.abc import Callable
 
 from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 FRAGMENT_TIMEOUT = 24 * 3600
+# Called by `Stamp.bump` with (stamp, new version) BEFORE the new version is written, inside the same transaction
+# (core/published.py marks the stamp's files dirty there).
+BUMP_LISTENERS: list[Callable[["Stamp", str], None]] = []
 
 
 def cached_html(key: str, render: Callable[[], tuple[str, ...]]) -> tuple[SafeString, ...]:
@@ -40,7 +44,12 @@ class Stamp:
         return stamp
 
     def bump(self) -> None:
-        cache.set(self.version_key, uuid.uuid4().hex, timeout=None)
+        version = uuid.uuid4().hex
+        # Atomic even outside a transaction: the listeners' on-commit hooks must run after the write, not before.
+        with transaction.atomic(savepoint=False):
+            for listener in BUMP_LISTENERS:
+                listener(self, version)
+            cache.set(self.version_key, version, timeout=None)
 
     def key(self, name: str, *, daily: bool = True) -> str:
         # With `daily`, the date is part of the key: what depends on today's date (running missions, current
@@ -73,3 +82,8 @@ class Stamp:
                 m2m_changed.connect(
                     on_m2m, sender=field.remote_field.through, dispatch_uid=f"stamp-{self.name}-m2m-{field}"
                 )
+
+
+# The public journal's rows (core.models.JournalEntry): its Atom feed is published as a file (transparency/cache.py
+# connects it; writers that bypass signals, like `.update()`, bump it themselves).
+journal = Stamp("journal")

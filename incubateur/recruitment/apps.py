@@ -5,3 +5,10 @@ class RecruitmentConfig(AppConfig):
     name = "incubateur.recruitment"
     label = "recruitment"
     verbose_name = "recrutement"
+
+    def ready(self):
+        # The public posts' files (cache.py): every save and delete of a post bumps their stamp.
+        from incubateur.recruitment import cache, models
+
+        cache.stamp.connect(models.JobPost)
+        cache.publish_files()

@@ -1,20 +1,25 @@
 """The recruitment pages: the list, a post, « Mes annonces » (create, edit, close, prolong), the Atom feed and
 beta.gouv.fr's jobs.json. Scoped read → permission → service → redirect."""
 
+import json
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, JsonResponse
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from incubateur.core import published
 from incubateur.core.markup import render_markdown
 from incubateur.core.roles import is_member
+from incubateur.recruitment import cache as recruitment_cache
 from incubateur.recruitment import perms, selectors, services
 from incubateur.recruitment.forms import CloseForm, FilterForm, PostForm
 from incubateur.recruitment.models import JobPost
@@ -163,7 +168,11 @@ def _absolute(path: str) -> str:
 @login_not_required
 @require_safe
 def feed(request):
-    """Atom 1.0: public posts only, whoever asks (a feed reader has no session)."""
+    """Atom 1.0: public posts only, whoever asks (a feed reader has no session). Published like a file (cache.py)."""
+    return published.serve(request, build=_feed_bytes, path=recruitment_cache.FEED)
+
+
+def _feed_bytes() -> bytes:
     posts = list(selectors.listed(None)[:50])
     atom = Atom1Feed(
         title="Recrutement — Incubateur de services numériques",
@@ -185,15 +194,18 @@ def feed(request):
             updateddate=max(filter(None, [post.updated_at, post.published_at, post.announced_at])),
             categories=[kind, *post.domaine_labels],
         )
-    response = HttpResponse(content_type="application/atom+xml; charset=utf-8")
-    atom.write(response, "utf-8")
-    return response
+    return atom.writeString("utf-8").encode()
 
 
 @login_not_required
 @require_safe
 def jobs_json(request):
-    """beta.gouv.fr's /api/v2.6/jobs.json: the open public posts, in the shape it published until 2024."""
+    """beta.gouv.fr's /api/v2.6/jobs.json: the open public posts, in the shape it published until 2024. Published
+    like a file (cache.py)."""
+    return published.serve(request, build=_jobs_json_bytes, path=recruitment_cache.JOBS_JSON)
+
+
+def _jobs_json_bytes() -> bytes:
     posts = selectors.listed(None).select_related("author")
     rows = []
     for post in posts:
@@ -213,4 +225,4 @@ def jobs_json(request):
                 "contacts": post.contact_lines,
             }
         )
-    return JsonResponse(rows, safe=False, json_dumps_params={"ensure_ascii": False})
+    return json.dumps(rows, ensure_ascii=False, cls=DjangoJSONEncoder).encode()

@@ -23,3 +23,4 @@ class RegistryConfig(AppConfig):
             models.Event,
             models.Team,
         )
+        cache.publish_files()

@@ -5,3 +5,11 @@ class TransparencyConfig(AppConfig):
     name = "incubateur.transparency"
     label = "transparency"
     verbose_name = "transparence"
+
+    def ready(self):
+        # The journal's feed (cache.py): every save and delete of a row bumps its stamp.
+        from incubateur.core.models import JournalEntry
+        from incubateur.transparency import cache
+
+        cache.stamp.connect(JournalEntry)
+        cache.publish_files()

@@ -11,9 +11,10 @@ templates, the output is always valid JSON and never contains HTML entities.
 
 Serving: each file is built once per registry version (`registry.cache`, bumped by every write) and its final
 bytes, plain and gzipped, are stored in the Django cache with the versioned key they were built under; each process
-also keeps the latest file in memory. A request reads the version stamp (one query) and then, at worst, one cache
-entry: no serialisation. The ETag is a hash of the content, so a write that does not change a file keeps its ETag
-and Last-Modified.
+also keeps the latest file in memory. The view reads the version stamp (one query) and then, at worst, one cache
+entry: no serialisation. It also hands the file to core/published.py, which writes it to disk and answers the next
+requests ahead of the middleware stack, without a query, until the registry's version moves (see its guarantee).
+The ETag is a hash of the content, so a write that does not change a file keeps its ETag and Last-Modified.
 """
 
 import gzip
@@ -30,10 +31,9 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache as django_cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
-from django.utils.cache import get_conditional_response
-from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
+from incubateur.core import published
 from incubateur.registry import cache as registry_cache
 from incubateur.registry import selectors
 from incubateur.registry.enums import ReviewState
@@ -41,7 +41,7 @@ from incubateur.registry.models import Member
 
 # `links.self` of startups.json: beta.gouv.fr prints `{{ site.url }}/startups`, the public list of the products.
 STARTUPS_SELF_LINK = "https://beta.gouv.fr/startups"
-MAX_AGE = 60  # seconds a client or proxy may reuse a file without asking again
+MAX_AGE = published.MAX_AGE  # seconds a client or proxy may reuse a file without asking again
 
 
 # --- Values as the templates print them ------------------------------------------------------------
@@ -486,10 +486,9 @@ BUILDERS: dict[str, Callable[[], object]] = {
     "startups_details": startups_details_data,
     "compteur_smiirl": compteur_smiirl_data,
 }
-# Files that depend on today's date (running missions): rebuilt at midnight too.
-DAILY = {"startups_details", "compteur_smiirl"}
-JSON_TYPE = "application/json; charset=utf-8"
-CSV_TYPE = "text/csv; charset=utf-8"
+DAILY = registry_cache.DAILY
+JSON_TYPE = registry_cache.JSON_TYPE
+CSV_TYPE = registry_cache.CSV_TYPE
 
 
 # --- Serving ---------------------------------------------------------------------------------------
@@ -548,33 +547,7 @@ def _file(name: str, tag: str, build: Callable[[], bytes] | None = None) -> File
     return found
 
 
-def accepts_gzip(request: HttpRequest) -> bool:
-    """Whether Accept-Encoding allows gzip (with a q-value above 0, or through `*`)."""
-    codings = {}
-    for part in request.headers.get("Accept-Encoding", "").split(","):
-        coding, *params = (p.strip() for p in part.split(";"))
-        q = 1.0
-        for param in params:
-            key, _, value = param.partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        if coding:
-            codings[coding.lower()] = q
-    q = codings.get("gzip", codings.get("x-gzip", codings.get("*", 0.0)))
-    return q > 0
-
-
-def _headers(response: HttpResponse, file: File) -> HttpResponse:
-    response["ETag"] = file.etag
-    response["Last-Modified"] = http_date(file.last_modified)
-    response["Cache-Control"] = f"public, max-age={MAX_AGE}"
-    response["Vary"] = "Accept-Encoding"
-    # Public data, read by browsers from other sites (as beta.gouv.fr's files are).
-    response["Access-Control-Allow-Origin"] = "*"
-    return response
+accepts_gzip = published.accepts_gzip
 
 
 def serve(
@@ -586,19 +559,19 @@ def serve(
     daily: bool | None = None,
 ) -> HttpResponse:
     """One file: `name` is its key in this process and in the shared cache; `build` makes its bytes (by default
-    `BUILDERS[name]` as JSON); `daily` files are rebuilt at midnight too."""
+    `BUILDERS[name]` as JSON); `daily` files are rebuilt at midnight too. The file is also handed to
+    core/published.py, which serves it ahead of the middleware stack until the registry's version moves."""
     daily = name in DAILY if daily is None else daily
-    file = _file(name, registry_cache.key(f"api-v2.7:{name}", daily=daily), build)
-    conditional = get_conditional_response(request, etag=file.etag, last_modified=file.last_modified)
-    if conditional is not None:
-        return _headers(conditional, file) if conditional.status_code == 304 else conditional
-    gzipped = accepts_gzip(request)
-    content = file.gzipped if gzipped else file.plain
-    response = HttpResponse(content, content_type=content_type)
-    if gzipped:
-        response["Content-Encoding"] = "gzip"
-    response["Content-Length"] = str(len(content))
-    return _headers(response, file)
+    path = request.path_info
+    entry = published.entry_for(path)
+    # Read once: the same versions name the file here and on disk.
+    versions = published.db_versions(entry) if entry is not None else (registry_cache.version(),)
+    day = f":{versions[-1] if entry is not None and entry.daily else f'{timezone.localdate():%Y%m%d}'}"
+    file = _file(name, f"registry:api-v2.7:{name}:{versions[0]}{day if daily else ''}", build)
+    public = published.File(versions, file.etag, file.last_modified, content_type, file.plain, file.gzipped)
+    if entry is not None:
+        published.store(path, public)
+    return published.respond(request, public)
 
 
 def _view(name: str):

@@ -3,12 +3,13 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.views.decorators.http import require_safe
 
+from incubateur.core import published
+from incubateur.transparency import cache as journal_cache
 from incubateur.transparency import commitments
 from incubateur.transparency import journal as public_journal
 
@@ -53,7 +54,11 @@ def journal(request):
 @login_not_required
 @require_safe
 def feed(request):
-    """Atom 1.0: the latest 50 rows of the public journal."""
+    """Atom 1.0: the latest 50 rows of the public journal. Published like a file (transparency/cache.py)."""
+    return published.serve(request, build=_feed_bytes, path=journal_cache.FEED)
+
+
+def _feed_bytes() -> bytes:
     url = _absolute(reverse("transparency:journal_feed"))
     atom = Atom1Feed(
         title="Journal public — Incubateur de services numériques",
@@ -74,6 +79,4 @@ def feed(request):
             pubdate=entry.at,
             categories=[row["kind_label"]],
         )
-    response = HttpResponse(content_type="application/atom+xml; charset=utf-8")
-    atom.write(response, "utf-8")
-    return response
+    return atom.writeString("utf-8").encode()
