@@ -64,7 +64,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Public files published like files (#19): answered here, on the static path, when fresh.
     "incubateur.core.published.PublishedFilesMiddleware",
-    # Before sessions and authentication: an anonymous hit on a public page costs two cache reads.
+    # Before sessions and authentication: an anonymous hit on a public page costs one query (its stamps' versions).
     "incubateur.core.pagecache.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -121,6 +121,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": float(os.environ.get("SQLITE_BUSY_TIMEOUT", "5")),
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     }
+    # Persistent connections (one per thread; Django drops one after an error): a new SQLite connection parses the
+    # whole schema on its first query, milliseconds that a page served from the cache with one query would pay on
+    # every request (#19).
+    DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("SQLITE_CONN_MAX_AGE", "600"))
 else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = int(os.environ.get("DB_CONNECT_TIMEOUT", "3"))

@@ -1,12 +1,18 @@
+import secrets
 import unicodedata
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_not_required
-from django.http import Http404, HttpResponseRedirect
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -49,6 +55,41 @@ def _go_to(target: str):
     return HttpResponseRedirect(target) if target else redirect(settings.LOGIN_REDIRECT_URL)
 
 
+# The login page as an anonymous visitor first sees it is the same for all but its CSRF token: rendered once per
+# process and day (a deployment restarts processes: templates may have changed), the token put in per request.
+CSRF_SENTINEL = "csrfsentinel0" + secrets.token_hex(16)
+_login_pages: dict[str, str] = {}
+
+
+def _plain_login_page(request) -> bool:
+    """A GET with nothing of the visitor's in the page: no query (`next`), no session (hence no user, no flash
+    message stored there), no flash message cookie, and no demo notice (which reads the database)."""
+    return (
+        request.method == "GET"
+        and not request.GET
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and "messages" not in request.COOKIES
+        and not settings.DEMO_DATA_NOTICE
+    )
+
+
+@receiver(setting_changed)
+def _settings_changed(**kwargs) -> None:
+    _login_pages.clear()  # tests: what the page shows depends on settings (ProConnect's button)
+
+
+def _login_page_once(request) -> str:
+    """Rendered with the first such request: by `_plain_login_page`, nothing of its visitor's goes in."""
+    day = f"{timezone.localdate():%Y%m%d}"  # a page that showed a date would change at midnight
+    page = _login_pages.get(day)
+    if page is None:
+        context = {"form": LoginForm(), "next": "", "proconnect": proconnect.configured(), "csrf_token": CSRF_SENTINEL}
+        page = render_to_string("accounts/login.html", context, request=request)
+        _login_pages.clear()
+        _login_pages[day] = page
+    return page
+
+
 @login_not_required
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -63,11 +104,14 @@ def login_view(request):
         # Where to go once logged in, when the link is opened in this same browser.
         request.session["login_next"] = _safe_next(request)
         return redirect("accounts:login_sent")
-    response = render(
-        request,
-        "accounts/login.html",
-        {"form": form, "next": _safe_next(request), "proconnect": proconnect.configured()},
-    )
+    if _plain_login_page(request):
+        response = HttpResponse(_login_page_once(request).replace(CSRF_SENTINEL, get_token(request)))
+    else:
+        response = render(
+            request,
+            "accounts/login.html",
+            {"form": form, "next": _safe_next(request), "proconnect": proconnect.configured()},
+        )
     if proconnect.configured():
         # The button posts to our route, which redirects to ProConnect: allowed by this page's `form-action`.
         response._csp_update = {"form-action": "/".join(settings.PROCONNECT_ISSUER.split("/")[:3])}

@@ -7,13 +7,16 @@ day (dates shown change at midnight) and the process (a deployment restarts proc
 changed). Only a 200 without cookies is stored.
 """
 
+import functools
 import threading
 import uuid
 from collections import OrderedDict
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.signals import setting_changed
 from django.db import DatabaseError
+from django.dispatch import receiver
 from django.http import HttpResponse
 from django.urls import Resolver404, resolve
 from django.utils import timezone
@@ -62,16 +65,34 @@ def public_page(*stamps: Stamp):
     return decorator
 
 
-def _stamps_of(request):
+@functools.lru_cache(maxsize=1024)
+def _stamps_of_path(path_info: str):
+    """The stamps of the view at this path, None when it is not a public page (bounded: any path may come)."""
     try:
-        match = resolve(request.path_info)
+        match = resolve(path_info)
     except Resolver404:
         return None
     return getattr(match.func, "public_page_stamps", None)
 
 
+def _stamps_of(request):
+    return _stamps_of_path(request.path_info)
+
+
+@receiver(setting_changed)
+def _urls_changed(*, setting, **kwargs) -> None:
+    if setting == "ROOT_URLCONF":
+        _stamps_of_path.cache_clear()
+
+
+def _versions(stamps) -> str:
+    """The stamps' versions, read in one query."""
+    found = cache.get_many([stamp.version_key for stamp in stamps]) if stamps else {}
+    return ":".join(found.get(stamp.version_key) or stamp.version() for stamp in stamps)
+
+
 def _key(request, stamps) -> str:
-    versions = ":".join(stamp.version() for stamp in stamps)
+    versions = _versions(stamps)
     return f"page:{PROCESS}:{timezone.localdate():%Y%m%d}:{versions}:{request.get_host()}:{request.get_full_path()}"
 
 

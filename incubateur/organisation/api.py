@@ -104,19 +104,26 @@ class ContactOut(Schema):
     explanation: str
 
 
+# The last body served by this process, with its versioned key: one entry.
+_last_body: dict[str, tuple[str, bytes]] = {}
+
+
 @router.get("", response=IncubatorOrganisationOut, auth=None, summary="L'organisation de l'Incubateur")
 def organisation(request: HttpRequest):
-    """Rendered once per organisation version; conditional GET with an ETag."""
+    """Rendered once per organisation version; conditional GET with an ETag. The process keeps the last body next
+    to its key (which holds the version): a hit reads only the stamp (one query)."""
     key = cache.key("api:organisation")
     etag = f'"{hashlib.sha256(key.encode()).hexdigest()[:32]}"'
     if etag in request.headers.get("If-None-Match", ""):
         response = HttpResponseNotModified()
     else:
-        body = django_cache.get(key)
+        kept = _last_body.get("organisation")
+        body = kept[1] if kept is not None and kept[0] == key else django_cache.get(key)
         if body is None:
             data = IncubatorOrganisationOut.model_validate(_organisation_data()).model_dump(mode="json")
             body = json.dumps(data, ensure_ascii=False).encode()
             django_cache.set(key, body, timeout=24 * 3600)
+        _last_body["organisation"] = (key, body)
         response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["ETag"] = etag
     response["Cache-Control"] = "public, max-age=60"

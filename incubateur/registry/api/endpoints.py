@@ -6,10 +6,13 @@ Without a token these keys are absent. An Authorization header with an invalid o
 
 The first page of a list read without filters is rendered once per registry version (`registry.cache`, bumped by
 every write; and per day, as `active` depends on the date) and served from the cache, unless it holds personal
-fields (their accounts are outside the registry's version).
+fields (their accounts are outside the registry's version). Each process also keeps the last body of each list
+and size next to its tag: a hit then reads only the registry's stamp (one query) and decodes no stored blob; the tag
+holds the stamp's version, so a body is never served after a write has moved it.
 """
 
 import functools
+from collections.abc import Callable
 from datetime import date
 
 from django.core.cache import cache as django_cache
@@ -78,6 +81,11 @@ def _found(queryset: QuerySet, what: str, **lookup):
     return found
 
 
+# The last body of each cached list and size in this process, with its tag: (name, limit) → (tag, body). Bounded
+# by construction: one entry per list and size.
+_bodies: dict[str, tuple[str, bytes]] = {}
+
+
 def _page(queryset: QuerySet, page: Page, serialise=None) -> dict:
     """One page of rows, each given to `serialise` if any (else its Schema reads the row itself)."""
     rows = queryset[page.offset : page.offset + page.limit]
@@ -96,13 +104,15 @@ def _cached_page(
         return build()
     tag = registry_cache.key(f"api-v1:{name}:{page.limit}")
     stored_key = f"registry:api-v1:{name}:{page.limit}"
-    stored = django_cache.get(stored_key)
-    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == tag:
-        body = stored[1]
-    else:
-        data = schema.model_validate(build()).model_dump(mode="json", by_alias=True, **dump)
-        body = RENDERER.render(request, data, response_status=200).encode()
-        django_cache.set(stored_key, (tag, body), timeout=None)
+    stored = _bodies.get(stored_key)
+    if stored is None or stored[0] != tag:
+        stored = django_cache.get(stored_key)
+        if not (isinstance(stored, tuple) and len(stored) == 2 and stored[0] == tag):
+            data = schema.model_validate(build()).model_dump(mode="json", by_alias=True, **dump)
+            stored = (tag, RENDERER.render(request, data, response_status=200).encode())
+            django_cache.set(stored_key, stored, timeout=None)
+        _bodies[stored_key] = stored
+    body = stored[1]
     return HttpResponse(body, content_type=f"{RENDERER.media_type}; charset={RENDERER.charset}")
 
 
@@ -111,17 +121,18 @@ def _respond(
     name: str,
     schema: type[Schema],
     page: Page,
-    queryset: QuerySet,
+    queryset: Callable[[], QuerySet],
     serialise=None,
     *,
     cached: bool,
     **dump,
 ) -> HttpResponse | dict:
-    """One page of `queryset`; from the cache when `cached` (an unfiltered list without personal fields), dumped
-    with `dump` (the options of the operation's response, e.g. `exclude_unset`)."""
+    """One page of `queryset()`; from the cache when `cached` (an unfiltered list without personal fields), dumped
+    with `dump` (the options of the operation's response, e.g. `exclude_unset`). The queryset is built only when
+    the page is (a hit builds none)."""
 
     def build():
-        return _page(queryset, page, serialise)
+        return _page(queryset(), page, serialise)
 
     if cached:
         return _cached_page(request, name, schema, page, build, **dump)
@@ -137,9 +148,12 @@ def _unfiltered(filters: Schema) -> bool:
 
 @_list("/organisations", OrganisationList, url_name="registry_organisations", summary="Les organisations (sponsors)")
 def organisations(request: HttpRequest, page: Query[Page], filters: Query[OrganisationFilters]):
-    queryset = selectors.organisations()
-    if not (cached := _unfiltered(filters)):
-        queryset = queryset.filter(domaine_ministeriel=filters.ministry.value)
+    cached = _unfiltered(filters)
+
+    def queryset():
+        found = selectors.organisations()
+        return found if cached else found.filter(domaine_ministeriel=filters.ministry.value)
+
     return _respond(request, "organisations", OrganisationList, page, queryset, cached=cached)
 
 
@@ -153,8 +167,7 @@ def organisation(request: HttpRequest, ghid: str):
 
 @_list("/incubators", IncubatorList, url_name="registry_incubators", summary="Les incubateurs")
 def incubators(request: HttpRequest, page: Query[Page]):
-    queryset = selectors.incubators_for_listing()
-    return _respond(request, "incubators", IncubatorList, page, queryset, cached=True)
+    return _respond(request, "incubators", IncubatorList, page, selectors.incubators_for_listing, cached=True)
 
 
 @_detail("/incubators/{ghid}", IncubatorOut, url_name="registry_incubator", summary="Un incubateur")
@@ -167,16 +180,20 @@ def incubator(request: HttpRequest, ghid: str):
 
 @_list("/startups", StartupList, url_name="registry_startups", summary="Les produits (startups d'État)")
 def startups(request: HttpRequest, page: Query[Page], filters: Query[StartupFilters]):
-    queryset = selectors.products_for_listing()
-    if not (cached := _unfiltered(filters)):
-        queryset = selectors.filter_products(
-            queryset,
+    cached = _unfiltered(filters)
+
+    def queryset():
+        if cached:
+            return selectors.products_for_listing()
+        return selectors.filter_products(
+            selectors.products_for_listing(),
             incubator=filters.incubator,
             phase=filters.phase.value if filters.phase else None,
             ministry=filters.ministry.value if filters.ministry else None,
             thematique=(filters.thematique or "").strip() or None,
             active=filters.active,
         )
+
     return _respond(request, "startups", StartupList, page, queryset, cached=cached)
 
 
@@ -232,13 +249,16 @@ PERSONAL_FIELDS = f"Champs personnels (`email`, `missions[].employer`) : {TOKEN_
     description=PERSONAL_FIELDS,
 )
 def members(request: HttpRequest, page: Query[Page], filters: Query[MemberFilters]):
-    queryset = selectors.filter_members(
-        selectors.members_for_listing(),
-        active=filters.active,
-        incubator=filters.incubator,
-        startup=filters.startup,
-        domaine=filters.domaine.value if filters.domaine else None,
-    )
+
+    def queryset():
+        return selectors.filter_members(
+            selectors.members_for_listing(),
+            active=filters.active,
+            incubator=filters.incubator,
+            startup=filters.startup,
+            domaine=filters.domaine.value if filters.domaine else None,
+        )
+
     personal, today = has_token(request), timezone.localdate()
     serialise = functools.partial(_member, personal=personal, today=today)
     cached = _unfiltered(filters) and not personal
