@@ -61,31 +61,16 @@ class RequestOut(Schema):
         return ticket.product.ghid if ticket.product_id else None
 
 
-# The columns RequestOut reads (lists load only these: building the rows is the list's main cost).
-REQUEST_FIELDS = (
-    "reference",
-    "kind",
-    "topic",
-    "subject",
-    "status",
-    "confidential",
-    "product",
-    "ministry",
-    "requester",
-    "assignee",
-    "routing_reason",
-    "first_response_due",
-    "first_response_at",
-    "created_at",
-    "updated_at",
-    "version",
-)
-PERSON_FIELDS = ("username", "first_name", "last_name", "email")  # what PersonOut reads of an account
-
-
 class RequestList(Schema):
+    """A page of requests, newest first. Follow `next` (it carries `after`) to read the following page."""
+
     items: list[RequestOut]
-    count: int
+    count: int = Field(
+        description="Nombre de demandes correspondant aux filtres, compté jusqu'à 1 000 : au-delà, 1 000 et "
+        "`count_capped` vaut true."
+    )
+    count_capped: bool = Field(False, description="true : il y a plus de demandes que `count`.")
+    next: str | None = Field(None, description="L'adresse de la page suivante (paramètre `after`), null à la fin.")
 
 
 class MessageIn(Schema):
@@ -150,6 +135,12 @@ class RequestFilters(Schema):
     mine: bool = Field(
         False,
         description="true : seulement vos demandes (et celles que votre équipe a acceptées comme offre d'aide).",
+    )
+    after: str | None = Field(
+        None,
+        description="Curseur de pagination (recommandé) : la valeur donnée par `next`. La page commence après la "
+        "dernière demande de la précédente, sans `offset`.",
+        max_length=300,
     )
 
 

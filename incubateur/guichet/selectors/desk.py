@@ -9,11 +9,13 @@ import datetime
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from django.core import signing
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.db import connections
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
 
-from incubateur.guichet.models import Offer, OfferStatus, RoutingRule, Ticket, TicketQuerySet
+from incubateur.guichet.models import OPEN_STATUSES, Offer, OfferStatus, RoutingRule, Ticket, TicketQuerySet
 from incubateur.guichet.routing import pole_contact
 from incubateur.organisation.models import Department, Pole
 from incubateur.registry.models import Product
@@ -90,30 +92,174 @@ def in_tab(tickets: TicketQuerySet, tab: str, *, user, pole, now: datetime.datet
     return tickets if condition is None else tickets.filter(condition)
 
 
+# Counts stop at COUNT_CAP: a tab with more rows says "plus de 1 000" (read at call time: tests lower it).
+COUNT_CAP = 1000
+
+
 def tab_counts(tickets: TicketQuerySet, *, user, pole, now: datetime.datetime) -> dict[str, int]:
-    """Every tab's count in one query over the same scoped queryset as the rows, whatever the volume."""
-    counts = {}
+    """Every tab's count, bounded: one query whose cost does not grow with the number of requests.
+
+    Each tab counts the rows of a subquery LIMITed to COUNT_CAP + 1 over the same scoped queryset as its rows (the
+    same `for_user` scope: a confidential request is counted only for the people who see it). A count above
+    COUNT_CAP means "more than COUNT_CAP" (`count_label`).
+    """
+    cap = COUNT_CAP
+    parts, params = [], []
     for n, tab in enumerate(TABS):
         if tab == POLE and pole is None:
+            parts.append("0")
             continue
-        condition = tab_condition(tab, user=user, pole=pole, now=now)
-        counts[f"tab{n}"] = Count("pk") if condition is None else Count("pk", filter=condition)
-    values = tickets.order_by().aggregate(**counts)
-    return {tab: values.get(f"tab{n}", 0) for n, tab in enumerate(TABS)}
+        rows = in_tab(tickets, tab, user=user, pole=pole, now=now).order_by().values("pk")[: cap + 1]
+        sql, sql_params = rows.query.get_compiler(using=rows.db).as_sql()
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS tab{n})")
+        params.extend(sql_params)
+    with connections[tickets.db].cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        values = cursor.fetchone()
+    return {tab: int(value) for tab, value in zip(TABS, values, strict=True)}
 
 
-def desk_page(tickets: TicketQuerySet, tab: str, page_number) -> Page:
-    """One page of the tab's requests (2 queries: the count and the rows with their people and product)."""
+def count_label(count: int) -> str:
+    """A bounded count in words: "12", or "plus de 1 000" once it passes COUNT_CAP."""
+    if count > COUNT_CAP:
+        return "plus de " + f"{COUNT_CAP:,}".replace(",", "\u00a0")
+    return str(count)
+
+
+# --- Keyset pagination ----------------------------------------------------------------------------------------
+#
+# A page is read from where the previous one ended, along an index (no OFFSET: page 4,000 costs what page 1 does):
+# "toutes" newest first (-created_at, -pk), the work queues most urgent first (first_response_due, pk). The cursor
+# in the address (`?curseur=`) is signed: a forged or broken one gives the first page, never an error. It says
+# nothing a reader could not see: the moment and id of a row on the page they had.
+
+CURSOR_SALT = "incubateur.guichet.desk.cursor"
+
+
+@dataclass(frozen=True)
+class Cursor:
+    forward: bool  # True: the rows after `moment`/`pk` in the tab's order; False: the rows before them
+    moment: datetime.datetime
+    pk: int
+    number: int  # the page's number along the walk (for the title)
+
+    def encode(self) -> str:
+        return signing.dumps(
+            ["a" if self.forward else "b", self.moment.isoformat(), self.pk, self.number], salt=CURSOR_SALT
+        )
+
+    @classmethod
+    def decode(cls, value: str | None) -> "Cursor | None":
+        """The cursor, or None for an absent, broken or forged one (the first page)."""
+        if not value or len(value) > 300:
+            return None
+        try:
+            way, moment, pk, number = signing.loads(value, salt=CURSOR_SALT)
+            moment = datetime.datetime.fromisoformat(moment)
+        except (signing.BadSignature, ValueError, TypeError):
+            return None
+        if way not in ("a", "b") or not isinstance(pk, int) or not isinstance(number, int) or number < 1:
+            return None
+        if timezone.is_naive(moment):
+            return None
+        return cls(forward=way == "a", moment=moment, pk=pk, number=number)
+
+
+@dataclass
+class DeskPage:
+    """One page of a tab: its rows, its number along the walk and the cursors of its neighbours."""
+
+    object_list: list
+    number: int
+    next_cursor: str | None
+    previous_cursor: str | None
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self):
+        return len(self.object_list)
+
+    @property
+    def has_next(self) -> bool:
+        return self.next_cursor is not None
+
+    @property
+    def has_previous(self) -> bool:
+        return self.previous_cursor is not None
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_next or self.has_previous
+
+
+def tab_order(tab: str) -> tuple[str, bool]:
+    """The column a tab is ordered by, and whether newest first (then -pk) or ascending (then pk)."""
+    return ("created_at", True) if tab == ALL else ("first_response_due", False)
+
+
+def keyset_q(field: str, *, moment: datetime.datetime, pk: int, greater: bool) -> Q:
+    """The rows strictly after (`greater`) or before (moment, pk) in (field, pk) order: ties on the moment are
+    broken by the primary key, so no row is skipped or shown twice."""
+    op = "gt" if greater else "lt"
+    return Q(**{f"{field}__{op}": moment}) | Q(**{field: moment, f"pk__{op}": pk})
+
+
+def _read(tickets: TicketQuerySet, tab: str, order: tuple[str, str], limit: int) -> list:
+    """The first `limit` rows in `order`. A work queue (open requests only) is read as one index range per open
+    status, merged here: `status IN (…) ORDER BY first_response_due` would sort every open request of the queue,
+    whereas each `status = … ORDER BY first_response_due, id` walks an index (assignee or pole, status, due, id)
+    and stops after `limit` rows; then the page's rows by id. A constant number of queries (len(OPEN_STATUSES) + 1),
+    whatever the volume."""
     if tab == ALL:
-        tickets = tickets.order_by("-created_at", "-pk")
-    else:  # a work queue: the most urgent first
-        tickets = tickets.order_by("first_response_due", "pk")
+        return list(tickets.order_by(*order)[:limit])
+    keys = []
+    for status in OPEN_STATUSES:  # the keys only: the rows are built once, for the page's ids
+        keys += tickets.filter(status=status).order_by(*order).values_list("first_response_due", "pk")[:limit]
+    keys.sort(reverse=order[0].startswith("-"))
+    ids = [pk for _, pk in keys[:limit]]
+    found = {ticket.pk: ticket for ticket in tickets.filter(pk__in=ids)}
+    return [found[pk] for pk in ids if pk in found]
+
+
+def desk_page(tickets: TicketQuerySet, tab: str, cursor: str | None) -> DeskPage:
+    """One page of the tab's requests, from the cursor (`?curseur=`), with their people and product: 1 query for
+    "toutes", 4 for a work queue (`_read`); twice that when a "previous" cursor reaches the start, which is then
+    the first page."""
+    field, descending = tab_order(tab)
+    order = (f"-{field}", "-pk") if descending else (field, "pk")
+    reverse = (field, "pk") if descending else (f"-{field}", "-pk")
     tickets = tickets.select_related("product", "requester", "assignee").defer("body", "product__description")
-    page = Paginator(tickets, PER_PAGE).get_page(page_number)
+    position = Cursor.decode(cursor)
+    rows: list | None = None
+    number, has_more_before, has_more_after = 1, False, False
+    if position is not None and not position.forward:
+        # Backwards: the PER_PAGE rows before the cursor, read in reverse order and put back in the tab's order.
+        after_q = keyset_q(field, moment=position.moment, pk=position.pk, greater=descending)
+        found = _read(tickets.filter(after_q), tab, reverse, PER_PAGE + 1)
+        if len(found) > PER_PAGE:
+            rows, number, has_more_before, has_more_after = found[:PER_PAGE][::-1], position.number, True, True
+        else:
+            position = None  # the start is reached: the first page (full, whatever was added or removed)
+    if rows is None:
+        if position is not None:  # forwards from the cursor
+            tickets = tickets.filter(keyset_q(field, moment=position.moment, pk=position.pk, greater=not descending))
+            number, has_more_before = position.number, True
+        found = _read(tickets, tab, order, PER_PAGE + 1)
+        rows, has_more_after = found[:PER_PAGE], len(found) > PER_PAGE
     now = timezone.now()
-    for ticket in page.object_list:
+    for ticket in rows:
         ticket.late = ticket.is_overdue(now)
-    return page
+    next_cursor = previous_cursor = None
+    if has_more_after and rows:
+        last = rows[-1]
+        next_cursor = Cursor(forward=True, moment=getattr(last, field), pk=last.pk, number=number + 1).encode()
+    if has_more_before and rows:
+        first = rows[0]
+        previous_cursor = Cursor(
+            forward=False, moment=getattr(first, field), pk=first.pk, number=max(number - 1, 1)
+        ).encode()
+    return DeskPage(object_list=rows, number=number, next_cursor=next_cursor, previous_cursor=previous_cursor)
 
 
 def tab_links(tab_counts: dict[str, int], *, current: str, filters: DeskFilters, pole) -> list[dict]:
@@ -126,7 +272,7 @@ def tab_links(tab_counts: dict[str, int], *, current: str, filters: DeskFilters,
             {
                 "tab": tab,
                 "label": label,
-                "count": tab_counts[tab],
+                "count": count_label(tab_counts[tab]),
                 "url": "?" + urlencode(params),
                 "current": tab == current,
             }

@@ -3,6 +3,8 @@
 Views stay thin: scoped read (404 outside it) → `perms` → `services` → redirect with a message.
 """
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -42,7 +44,9 @@ def desk(request):
     scope = selectors.desk_scope(user, filters)
     counts = selectors.tab_counts(scope, user=user, pole=pole, now=now)
     rows = selectors.in_tab(scope, tab, user=user, pole=pole, now=now)
-    page_obj = selectors.desk_page(rows, tab, request.GET.get("page"))
+    page_obj = selectors.desk_page(rows, tab, request.GET.get("curseur"))
+    # The pagination's links keep the tab and the filters; only the cursor changes.
+    kept = {key: value for key, value in request.GET.items() if key not in ("curseur", "page")}
     return render(
         request,
         "guichet/desk.html",
@@ -52,8 +56,15 @@ def desk(request):
             "tab": tab,
             "tab_label": selectors.TABS[tab],
             "tabs": selectors.tab_links(counts, current=tab, filters=filters, pole=pole),
+            "tab_count": counts[tab],
+            "tab_count_label": selectors.count_label(counts[tab]),
             "pole": pole,
             "page_obj": page_obj,
+            "first_url": "?" + urlencode(kept),
+            "next_url": "?" + urlencode({**kept, "curseur": page_obj.next_cursor}) if page_obj.has_next else None,
+            "previous_url": (
+                "?" + urlencode({**kept, "curseur": page_obj.previous_cursor}) if page_obj.has_previous else None
+            ),
             "empty_message": selectors.EMPTY[tab],
         },
     )
