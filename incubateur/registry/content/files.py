@@ -83,16 +83,22 @@ def read_bytes(root: str | os.PathLike, rel: str) -> bytes:
     """The bytes of the file `root/rel` (`rel`: `_authors/x.md`), no link followed below `root`."""
     folder_rel, _, name = rel.rpartition("/")
     with folder(root, folder_rel) as dir_fd:
-        try:
-            fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | _NO_LINK, dir_fd=dir_fd)
-        except OSError as exc:
-            if _is_link(name, dir_fd):
-                raise FileRefused(rel, LINKED_FILE) from exc
-            raise
-        with os.fdopen(fd, "rb") as handle:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                raise FileRefused(rel, NOT_A_FILE)
-            return handle.read()
+        return read_at(name, dir_fd=dir_fd, rel=rel)
+
+
+def read_at(name: str, *, dir_fd: int, rel: str) -> bytes:
+    """The bytes of the file `name` of the folder `dir_fd` (opened by `folder`), not followed if it is a link
+    (`rel`: its path in the tree, for the message). The whole tree's import opens each kind's folder once."""
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | _NO_LINK, dir_fd=dir_fd)
+    except OSError as exc:
+        if _is_link(name, dir_fd):
+            raise FileRefused(rel, LINKED_FILE) from exc
+        raise
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise FileRefused(rel, NOT_A_FILE)
+        return handle.read()
 
 
 def replace_file(name: str, text: str, *, dir_fd: int) -> None:

@@ -60,16 +60,21 @@ MISSING = _Missing()
 
 
 def same(a, b) -> bool:
-    """Equal values, of the same JSON types all the way down (`true` is not `1`)."""
-    if a is MISSING or b is MISSING:
-        return a is b
-    if type(a) is not type(b):
+    """Equal values, of the same JSON types all the way down (`true` is not `1`). MISSING is only itself (its type
+    is its own, and it equals only itself)."""
+    kind = type(a)
+    if kind is not type(b):
         return False
+    if kind in _SCALARS:  # the common case first: no recursion
+        return a == b
     if isinstance(a, dict):
-        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+        return a.keys() == b.keys() and all(same(value, b[key]) for key, value in a.items())
     if isinstance(a, list):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+        return len(a) == len(b) and all(map(same, a, b))
     return a == b
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None), _Missing})
 
 
 def merge3(base, ours, theirs) -> tuple[object, bool]:
@@ -178,17 +183,21 @@ class Merge:
     bases: dict[str, tuple[str, dict]] = field(default_factory=dict)  # rel → (digest, fields): the next base
     changed_files: int = 0  # files new or changed since the previous import (by their digest)
     removed_files: int = 0  # files the previous import read that are gone
+    # rel → (pk, digest, fields) of the ContentBase rows `merge_tree` read: `save_bases` compares with them instead
+    # of reading (and decoding) every base again, in the same transaction. None: read them.
+    previous: dict[str, tuple[int, str, dict]] | None = field(default=None, repr=False)
 
 
 def merge_tree(tree: Tree) -> Merge:
     """Compare each file of `tree` (read without error) with its base and with the database; reads only."""
     result = Merge()
-    bases = {
-        path: (dig, fields)
-        for path, dig, fields in ContentBase.objects.exclude(path__startswith=STATE_PREFIX)
+    result.previous = {
+        path: (pk, dig, fields)
+        for pk, path, dig, fields in ContentBase.objects.exclude(path__startswith=STATE_PREFIX)
         .order_by()
-        .values_list("path", "digest", "fields")
+        .values_list("pk", "path", "digest", "fields")
     }
+    bases = {path: (dig, fields) for path, (_, dig, fields) in result.previous.items()}
     ours = exporter.current_files() if bases else {}
     read_now = {record["rel"] for kind in KINDS for record in tree.records[kind.name].values()}
     result.removed_files = len(bases.keys() - read_now)
@@ -205,6 +214,8 @@ def merge_tree(tree: Tree) -> Merge:
             if base is None or our is None:
                 continue  # no base, or no row the export writes: the tree wins
             our = fields_of(*our)
+            if same(our, theirs):
+                continue  # every field equal on both sides: nothing to merge, nothing kept, no conflict
             base_fields = base[1]
             merged, kept = {}, False
             for key in [*our, *(k for k in theirs if k not in our)]:
@@ -225,12 +236,14 @@ def merge_tree(tree: Tree) -> Merge:
 
 def save_bases(merge: Merge) -> None:
     """Make ContentBase the files just read (the caller holds the import's transaction)."""
-    existing = {
-        path: (pk, dig, fields)
-        for pk, path, dig, fields in ContentBase.objects.exclude(path__startswith=STATE_PREFIX)
-        .order_by()
-        .values_list("pk", "path", "digest", "fields")
-    }
+    existing = merge.previous
+    if existing is None:
+        existing = {
+            path: (pk, dig, fields)
+            for pk, path, dig, fields in ContentBase.objects.exclude(path__startswith=STATE_PREFIX)
+            .order_by()
+            .values_list("pk", "path", "digest", "fields")
+        }
     now = timezone.now()
     creates, updates = [], []
     for rel, (dig, fields) in merge.bases.items():

@@ -8,6 +8,7 @@ import functools
 import math
 import os
 import re
+from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -309,8 +310,14 @@ def read_utf8(path: str | os.PathLike, rel: str, problems: list[Problem]) -> str
     root = path.removesuffix(rel)
     if not rel or root == path or (root and not root.endswith("/")):
         raise ValueError(f"{path} does not end with {rel}")
+    return decode_utf8(lambda: read_bytes(root or ".", rel), rel, problems)
+
+
+def decode_utf8(read: Callable[[], bytes], rel: str, problems: list[Problem]) -> str | None:
+    """The text `read()` gives, decoded; None, with a problem naming `rel` added to `problems`, when it cannot be
+    read (`FileRefused`, `OSError`) or is not UTF-8."""
     try:
-        return read_bytes(root or ".", rel).decode("utf-8")
+        return read().decode("utf-8")
     except FileRefused as exc:
         problems.append(Problem(exc.rel, exc.message))
     except UnicodeDecodeError as exc:

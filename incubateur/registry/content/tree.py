@@ -2,16 +2,17 @@
 (sponsors, incubators, products of a mission, teams…). Nothing is written. A symbolic link in the tree (a file, a
 kind's folder, a checkout's `content/`) is an error naming it: nothing of it is read (`files`)."""
 
+import functools
 import os
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from incubateur.registry.content.files import LINKED_FILE, LINKED_FOLDER
+from incubateur.registry.content.files import LINKED_FILE, LINKED_FOLDER, FileRefused, folder, read_at
 from incubateur.registry.content.kinds import KINDS
 from incubateur.registry.content.problems import ImportRefused, Problem
-from incubateur.registry.content.reading import File, read_file, read_utf8
+from incubateur.registry.content.reading import File, decode_utf8, read_file
 
 # Reference prefixes as beta.gouv.fr writes them (`sponsors: [/organisations/dinum]`); a bare id is read too.
 PREFIXES = {
@@ -104,48 +105,58 @@ def read_tree(
     ids: dict[str, set[str]] = {kind.name: set() for kind in KINDS}
     counts: Counter = Counter()
     for kind in KINDS:
-        folder = content / kind.folder
-        if folder.is_symlink():
+        folder_path = content / kind.folder
+        if folder_path.is_symlink():
             problems.append(Problem(kind.folder, LINKED_FOLDER))
             continue
-        if not folder.is_dir():
+        if not folder_path.is_dir():
             continue
-        with os.scandir(folder) as it:
+        with os.scandir(folder_path) as it:
             visible = [e for e in it if not e.name.startswith(".")]
         # A link is refused, to a file or a folder, inside the tree or out of it (reading opens no link either).
         for entry in sorted((e for e in visible if e.is_symlink()), key=lambda e: e.name):
             problems.append(Problem(f"{kind.folder}/{entry.name}", LINKED_FILE))
         entries = sorted((e for e in visible if not e.is_symlink() and e.is_file()), key=lambda e: e.name)
-        total = len(entries)
-        for done, entry in enumerate(entries, 1):
-            name = entry.name
-            rel = f"{kind.folder}/{name}"
-            ident = name[:-3] if name.endswith(".md") else name
-            counts[kind.name] += 1
-            if not name.endswith(".md"):
-                problems.append(
-                    Problem(
-                        rel, f"fichier sans l'extension .md (importé sous l'identifiant « {ident} »)", warning=True
-                    )
-                )
-            if ident in ids[kind.name]:
-                problems.append(Problem(rel, f"l'identifiant « {ident} » est déjà pris par un autre fichier"))
-                continue
-            ids[kind.name].add(ident)
-            text = read_utf8(entry.path, rel, problems)
-            if text is None:
-                continue
-            texts[rel] = text
-            text = overrides.get(rel, text)
-            record, f = read_file(kind, name, text, problems)
-            if record is not None:
-                record["rel"] = rel
-                records[kind.name][ident] = record
-                files[kind.name][ident] = f
-            if progress:
-                progress(kind.label, done, total)
+        try:
+            # The kind's folder is opened once, without following a link (`files`); each file relative to it.
+            with folder(content, kind.folder) as dir_fd:
+                _read_folder(kind, entries, dir_fd, texts, overrides, problems, records, files, ids, counts, progress)
+        except FileRefused as exc:
+            problems.append(Problem(exc.rel, exc.message))
+        except OSError as exc:
+            problems.append(Problem(kind.folder, f"dossier illisible : {exc.strerror or exc}"))
     _link(records, files, ids)
     return Tree(content=content, records=records, problems=problems, files=counts, texts=texts)
+
+
+def _read_folder(kind, entries, dir_fd, texts, overrides, problems, records, files, ids, counts, progress) -> None:
+    """Read and check the files of one kind (`entries`, sorted) into `records`, `files`, `ids`… (read_tree's)."""
+    total = len(entries)
+    for done, entry in enumerate(entries, 1):
+        name = entry.name
+        rel = f"{kind.folder}/{name}"
+        ident = name[:-3] if name.endswith(".md") else name
+        counts[kind.name] += 1
+        if not name.endswith(".md"):
+            problems.append(
+                Problem(rel, f"fichier sans l'extension .md (importé sous l'identifiant « {ident} »)", warning=True)
+            )
+        if ident in ids[kind.name]:
+            problems.append(Problem(rel, f"l'identifiant « {ident} » est déjà pris par un autre fichier"))
+            continue
+        ids[kind.name].add(ident)
+        text = decode_utf8(functools.partial(read_at, name, dir_fd=dir_fd, rel=rel), rel, problems)
+        if text is None:
+            continue
+        texts[rel] = text
+        text = overrides.get(rel, text)
+        record, f = read_file(kind, name, text, problems)
+        if record is not None:
+            record["rel"] = rel
+            records[kind.name][ident] = record
+            files[kind.name][ident] = f
+        if progress:
+            progress(kind.label, done, total)
 
 
 class _Linker:
