@@ -1,6 +1,8 @@
 """A realistic synthetic registry and desk at scale N, for the benchmarks and the query-count tests.
 
-`seed(scale=N, seed=S)` writes, with bulk inserts:
+`seed(scale=N, seed=S)` writes, with bulk inserts (`_bulk`: one `COPY … FROM STDIN` per table and chunk on
+PostgreSQL, an `executemany` on SQLite; primary keys taken from the table's sequence in order, so the rows are those
+`bulk_create` would write), then ANALYZE on PostgreSQL (the planner needs the statistics of a million requests):
 
 - the registry: 24 sponsor organisations (with their ministries), 8 incubators, N products (phases from
   investigation to consolidation, opérée, transférée or arrêtée; themes; sponsors; principal incubator and some
@@ -14,7 +16,11 @@
   open a request owned by the team, as `offer_accept` does); a journal row per submission and per offer;
 - the programmes: 4 to 24 calls (open, under review, with results published, upcoming) with their questions and
   criteria, N/2 applications in every state with their reviews, and the investment committees of some products
-  (with their event on the product, as `committee_record` writes it).
+  (with their event on the product, as `committee_record` writes it);
+- the pages of #11–#15: max(5, N/2) job posts (public jobs and freelance missions, community-only, expired,
+  filled) with their PUBLIC journal rows (`recruitment.published`, `recruitment.closed`), the first onboarding
+  steps ticked by one member in ten, and a tiny text file attached to N requests (at most ATTACHMENTS_MAX) in
+  the attachments' storage.
 
 Deterministic: the same scale, seed and `now` give the same rows on the same database (each part draws from its
 own generator seeded with the seed and the part's name; a username already taken by a real account gets a
@@ -29,10 +35,13 @@ signals).
 
 Synthetic rows are recognisable: identifiers (`ghid`) start with `synth-`, accounts have an address at
 `synthetique.example` (a reserved domain: nothing can be delivered there), calls end with « (synthétique) ».
-`delete()` removes them all, and only them.
+Job posts belong to synthetic products, ticks to synthetic members, attachments to synthetic requests.
+`delete()` removes them all, and only them (and the attachments' files, once the deletion is committed).
 """
 
 import datetime
+import hashlib
+import operator
 import random
 import time
 from collections import defaultdict
@@ -40,16 +49,31 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.core.files.base import ContentFile
+from django.db import connection, models, transaction
 from django.db.models import CharField
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.text import slugify
 
+from incubateur.community import checklists
+from incubateur.community.models import Checklist, ChecklistTick
 from incubateur.core.models import JournalEntry, Visibility
 from incubateur.guichet import workdays
 from incubateur.guichet.kinds import KIND_INFO, Kind, Topic
-from incubateur.guichet.models import Channel, Message, Offer, OfferStatus, Participant, Read, Status, Ticket
+from incubateur.guichet.models import (
+    Attachment,
+    Channel,
+    Message,
+    Offer,
+    OfferStatus,
+    Participant,
+    Read,
+    Status,
+    Ticket,
+    attachment_storage,
+    attachment_upload_to,
+)
 from incubateur.guichet.routing import route
 from incubateur.organisation import cache as organisation_cache
 from incubateur.organisation.models import Portfolio, Position
@@ -69,6 +93,9 @@ from incubateur.programmes.models import (
     Review,
     SelectionCriterion,
 )
+from incubateur.recruitment.models import Contract, JobPost, Workplace
+from incubateur.recruitment.models import Kind as PostKind
+from incubateur.recruitment.models import Status as PostStatus
 from incubateur.registry import cache as registry_cache
 from incubateur.registry.enums import ACTIVE_PHASES, EventName, MemberType, MissionStatus, PhaseName
 from incubateur.registry.models import (
@@ -89,10 +116,13 @@ GHID_PREFIX = "synth-"
 EMAIL_DOMAIN = "synthetique.example"
 CALL_MARK = "(synthétique)"
 BATCH = 2000
+COPY_CHUNK = 20000  # rows converted and sent at once by `_write`
 CHUNK = 5000  # rows of a kind built in memory at once (members, requests)
 PRODUCT_NAME = "\x00"  # where a product's name goes in a cached routing reason
 
 MEMBERS_PER_PRODUCT = 10
+TICKING = 10  # one member in TICKING has ticked steps of their onboarding checklist (the first member included)
+ATTACHMENTS_MAX = 500  # attachments are files: a few, whatever the scale
 REQUESTS_PER_PRODUCT = 10
 
 # How often each kind is asked (the first requests cover every kind once, whatever the scale).
@@ -136,6 +166,32 @@ PHASE_DAYS = {  # (min, max) length of a phase that is over
 }
 
 
+USER_FIELDS = ("email", "username", "first_name", "last_name", "password", "date_joined")
+MEMBER_FIELDS = (
+    "username",
+    "user",
+    "fullname",
+    "role",
+    "domaine",
+    "bio",
+    "github",
+    "competences",
+    "member_type",
+)
+MESSAGE_FIELDS = ("ticket", "author", "body", "internal", "created_at")
+JOURNAL_FIELDS = (
+    "at",
+    "actor",
+    "action",
+    "message",
+    "visibility",
+    "content_type",
+    "object_id",
+    "object_repr",
+    "data",
+)
+
+
 class SyntheticDataExists(Exception):
     """Synthetic rows are already there: `delete()` them first (`seed_synthetic --force`)."""
 
@@ -172,8 +228,13 @@ def delete() -> dict[str, int]:
     tickets = Ticket.objects.filter(requester__in=users.values("pk"))
     offers = Offer.objects.filter(product__in=products.values("pk"))
     calls = Call.objects.filter(title__endswith=CALL_MARK)
+    posts = JobPost.objects.filter(product__in=products.values("pk"))
     counts: dict[str, int] = {}
-    for model, objects in ((Ticket, tickets), (Offer, offers)):
+    # The files of the synthetic requests' attachments go once the rows are gone for good (after the commit).
+    files = list(Attachment.objects.filter(ticket__in=tickets.values("pk")).values_list("file", flat=True))
+    storage = attachment_storage()
+    transaction.on_commit(lambda: [storage.delete(name) for name in files])
+    for model, objects in ((Ticket, tickets), (Offer, offers), (JobPost, posts)):
         ids = objects.annotate(text_pk=Cast("pk", CharField())).values("text_pk")
         deleted, _ = JournalEntry.objects.filter(
             content_type=ContentType.objects.get_for_model(model), object_id__in=ids
@@ -181,6 +242,7 @@ def delete() -> dict[str, int]:
         counts["entrées du journal"] = counts.get("entrées du journal", 0) + deleted
     steps = [
         ("demandes", tickets),
+        ("offres d'emploi", posts),
         ("offres d'aide", offers),
         ("candidatures", Application.objects.filter(call__in=calls.values("pk"))),
         ("candidatures", Application.objects.filter(product__in=products.values("pk"))),
@@ -226,10 +288,133 @@ def _status(rng: random.Random, *, recent: bool, forced: str | None, answered_at
 
 
 def _bulk(model, rows: list, report: Report | None = None, label: str = "") -> list:
-    created = model.objects.bulk_create(rows, batch_size=BATCH)
+    """Insert `rows` (unsaved instances of `model`) as `bulk_create` would (same columns, same values, primary keys
+    in the same order, no signals) but without its per-row SQL compilation: PostgreSQL gets one `COPY … FROM STDIN`
+    per table and chunk, SQLite one `executemany`. The instances get their primary keys, as with bulk_create."""
+    if rows:
+        _write(model, rows)
     if report is not None and label:
-        report.add(label, len(created))
-    return created
+        report.add(label, len(rows))
+    return rows
+
+
+# Fields whose Python value is already what both databases store: written as read (the rest go through
+# `get_db_prep_save`, as bulk_create does: dates and times on SQLite, JSON, decimals…).
+_PLAIN_FIELDS = (
+    models.AutoField,
+    models.BigAutoField,
+    models.BooleanField,
+    models.CharField,
+    models.ForeignKey,
+    models.IntegerField,
+    models.TextField,
+)
+_PLAIN_ON_POSTGRES = (models.DateField, models.DateTimeField)  # psycopg adapts dates and aware datetimes itself
+
+
+def _converter(field, postgres: bool):
+    """How a Python value of `field` is written: as it is when both databases take it, else what bulk_create would
+    send (`get_db_prep_save`), with a shortcut for SQLite's dates and times."""
+    if isinstance(field, _PLAIN_FIELDS) or (postgres and isinstance(field, _PLAIN_ON_POSTGRES)):
+        return None
+    if isinstance(field, models.DateTimeField):  # SQLite: what its `adapt_datetimefield_value` writes (UTC, naive)
+        return lambda value: None if value is None else str(_naive_utc(value))
+    if isinstance(field, models.DateField):
+        return lambda value: None if value is None else value.isoformat()
+    return lambda value: field.get_db_prep_save(value, connection)
+
+
+def _value_getter(field, postgres: bool):
+    if isinstance(field, models.DateField) and (field.auto_now or field.auto_now_add):
+
+        def read(obj, field=field):
+            return field.pre_save(obj, True)  # sets the attribute too, as bulk_create does
+    else:
+        read = operator.attrgetter(field.attname)
+    convert = _converter(field, postgres)
+    return read if convert is None else lambda obj: convert(read(obj))
+
+
+def _rows(
+    model, names: tuple[str, ...], rows: list[tuple], report: Report | None = None, label: str = ""
+) -> list[int]:
+    """Insert plain tuples (the values of the fields `names`, in that order; every other column keeps its
+    default) as `_bulk` would insert the same instances, without building them: the hot tables. Returns the new
+    primary keys, in order."""
+    meta = model._meta
+    postgres = connection.vendor == "postgresql"
+    fields = [meta.get_field(name) for name in names]
+    given = {field.attname for field in fields}
+    defaults = [
+        (field, field.get_default())
+        for field in meta.concrete_fields
+        if field.attname not in given and not field.primary_key
+    ]
+    fields += [field for field, _ in defaults]
+    constants = tuple(value for _, value in defaults)
+    converters = [(index, convert) for index, field in enumerate(fields) if (convert := _converter(field, postgres))]
+    ids = _reserve_ids(model, len(rows)) if rows else []
+    prepared = []
+    for pk, row in zip(ids, rows, strict=True):
+        values = [pk, *row, *constants]
+        for index, convert in converters:
+            values[index + 1] = convert(values[index + 1])
+        prepared.append(values)
+    _send(model, [meta.pk, *fields], prepared)
+    if report is not None and label:
+        report.add(label, len(rows))
+    return ids
+
+
+def _naive_utc(value: datetime.datetime) -> datetime.datetime:
+    return value.astimezone(datetime.UTC).replace(tzinfo=None)
+
+
+def _reserve_ids(model, count: int) -> list[int]:
+    """`count` fresh primary keys of `model`, ascending: what the database would have given these rows."""
+    table, column = model._meta.db_table, model._meta.pk.column
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, column, count]
+            )
+            return sorted(row[0] for row in cursor.fetchall())
+        # SQLite (AUTOINCREMENT): never an id used before, even by a deleted row; the transaction holds the lock.
+        quoted = connection.ops.quote_name(table)
+        cursor.execute(f"SELECT MAX({connection.ops.quote_name(column)}) FROM {quoted}")
+        highest = cursor.fetchone()[0] or 0
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        found = cursor.fetchone()
+        start = max(highest, found[0] if found else 0) + 1
+        return list(range(start, start + count))
+
+
+def _write(model, objects: list) -> None:
+    meta = model._meta
+    postgres = connection.vendor == "postgresql"
+    fields = list(meta.concrete_fields)
+    for obj, pk in zip(objects, _reserve_ids(model, len(objects)), strict=True):
+        setattr(obj, meta.pk.attname, pk)
+        obj._state.adding = False
+        obj._state.db = connection.alias
+    getters = [_value_getter(field, postgres) for field in fields]
+    _send(model, fields, [[get(obj) for get in getters] for obj in objects])
+
+
+def _send(model, fields: list, rows: list) -> None:
+    """Write `rows` (database values of `fields`, in order): COPY on PostgreSQL, executemany on SQLite."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), COPY_CHUNK):
+            chunk = rows[start : start + COPY_CHUNK]
+            if connection.vendor == "postgresql":
+                with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                    for row in chunk:
+                        copy.write_row(row)
+            else:
+                marks = ", ".join(["%s"] * len(fields))
+                cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", chunk)
 
 
 def _name(first: str, last: str) -> str:
@@ -280,6 +465,9 @@ def seed(*, scale: int, seed: int = 0, now: datetime.datetime | None = None, use
     report = Report(scale=scale, seed=seed)
     _Seeder(scale=scale, seed=seed, now=now or timezone.now(), report=report, username_prefix=username_prefix).run()
     _bump_stamps()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")  # counts this transaction's rows too: plans are right before the commit
     report.seconds = time.perf_counter() - started
     return report
 
@@ -307,6 +495,7 @@ class _Seeder:
         self.products: list[_ProductInfo] = []
         self.team: dict[int, list[int]] = defaultdict(list)  # product pk → users in its active team
         self.member_users: list[int] = []
+        self.ticking: list[tuple[int, int, str]] = []  # (member pk, user pk, domaine) of every TICKING-th member
         self.user_names: dict[int, str] = {}
         self.ministry_codes: list[str] = []
         self.thread_rng = self.rng("threads")
@@ -325,6 +514,9 @@ class _Seeder:
         self.create_offers_and_requests()
         self.create_programmes()
         self.create_committees()
+        self.create_job_posts()
+        self.create_checklist_ticks()
+        self.create_attachments()
 
     # --- Registry ------------------------------------------------------------------------------------------
 
@@ -482,54 +674,56 @@ class _Seeder:
                     username = f"{base}{suffix}"
                 taken.add(username)
                 users.append(
-                    User(
-                        email=f"{username}@{EMAIL_DOMAIN}",
-                        username=username,
-                        first_name=first,
-                        last_name=last,
-                        password=f"!{rng.getrandbits(160):040x}",  # unusable, as set_unusable_password
-                        date_joined=self.at(rng.uniform(30, 1500)),
+                    (
+                        f"{username}@{EMAIL_DOMAIN}",
+                        username,
+                        first,
+                        last,
+                        f"!{rng.getrandbits(160):040x}",  # unusable, as set_unusable_password
+                        self.at(rng.uniform(30, 1500)),
                     )
                 )
                 role, domaine = rng.choice(words.ROLES)
                 status = rng.choice(list(MissionStatus))
                 members.append(
-                    Member(
-                        username=username,
-                        fullname=_name(first, last),
-                        role=role,
-                        domaine=domaine,
-                        bio=f"{role} chez beta.gouv.fr.",
-                        github=username.replace(".", "-") if rng.random() < 0.4 else "",
-                        competences=rng.sample(words.COMPETENCES, rng.randint(0, 3)),
-                        member_type=MemberType.DINUM if status == MissionStatus.ADMIN else MemberType.BETA,
-                    )
+                    [
+                        username,
+                        None,  # the account, once written
+                        _name(first, last),
+                        role,
+                        domaine,
+                        f"{role} chez beta.gouv.fr.",
+                        username.replace(".", "-") if rng.random() < 0.4 else "",
+                        rng.sample(words.COMPETENCES, rng.randint(0, 3)),
+                        MemberType.DINUM if status == MissionStatus.ADMIN else MemberType.BETA,
+                    ]
                 )
                 plans.append(self._missions(rng, index, status))
-            users = _bulk(User, users, self.report, "comptes")
-            for user, member in zip(users, members, strict=True):
-                member.user = user
-                self.member_users.append(user.pk)
-                self.user_names[user.pk] = _person_name(user)
-            members = _bulk(Member, members, self.report, "membres")
+            user_ids = _rows(User, USER_FIELDS, users, self.report, "comptes")
+            for user_id, user, member in zip(user_ids, users, members, strict=True):
+                member[1] = user_id
+                self.member_users.append(user_id)
+                self.user_names[user_id] = _name(user[2], user[3]) or user[1]  # as User.get_full_name() or username
+            member_ids = _rows(Member, MEMBER_FIELDS, members, self.report, "membres")
+            for offset in range((-chunk_start) % TICKING, len(members), TICKING):  # members 0, TICKING, 2×TICKING…
+                self.ticking.append((member_ids[offset], members[offset][1], members[offset][4]))
             missions, links = [], []
-            for member, plan in zip(members, plans, strict=True):
+            for member_id, member, plan in zip(member_ids, members, plans, strict=True):
                 for order, (start, end, status, employer, product_indexes) in enumerate(plan):
-                    missions.append(
-                        Mission(member=member, start=start, end=end, status=status, employer=employer, order=order)
-                    )
+                    missions.append((member_id, start, end, status, employer, order))
                     links.append(product_indexes)
                     running = start <= self.today and (end is None or end >= self.today)
                     if running:
                         for product_index in product_indexes:
-                            self.team[self.products[product_index].pk].append(member.user_id)
-            missions = _bulk(Mission, missions, self.report, "missions")
+                            self.team[self.products[product_index].pk].append(member[1])
+            fields = ("member", "start", "end", "status", "employer", "order")
+            mission_ids = _rows(Mission, fields, missions, self.report, "missions")
             rows = [
-                MissionProduct(mission=mission, product_id=self.products[product_index].pk, order=order)
-                for mission, product_indexes in zip(missions, links, strict=True)
+                (mission_id, self.products[product_index].pk, order)
+                for mission_id, product_indexes in zip(mission_ids, links, strict=True)
                 for order, product_index in enumerate(product_indexes)
             ]
-            _bulk(MissionProduct, rows, self.report, "produits de missions")
+            _rows(MissionProduct, ("mission", "product", "order"), rows, self.report, "produits de missions")
 
     def _missions(self, rng: random.Random, index: int, status: str) -> list[tuple]:
         """A member's missions, oldest first: maybe one or two past ones on other products, then one on their
@@ -889,58 +1083,55 @@ class _Seeder:
                 else:
                     author = handler if ticket.confidential or rng.random() < 0.5 else rng.choice(self.staff).pk
                     body, internal = rng.choice(words.NOTES), True
-                messages.append(
-                    Message(ticket=ticket, author_id=author, body=body, internal=internal, created_at=when)
-                )
+                messages.append((ticket.pk, author, body, internal, when))
             for user_id, added_by, added_at in plan.get("participants", []):
                 participants.append(
                     Participant(ticket=ticket, user_id=user_id, added_by_id=added_by, added_at=added_at)
                 )
                 for _ in range(plan["reads"]):
                     at = added_at + (self.now - added_at) * rng.random()
-                    reads.append(Read(ticket=ticket, user_id=user_id, at=at))
+                    reads.append((ticket.pk, user_id, at))
             for user_id in plan.get("copied", []):
-                copied.append(Ticket.copied.through(ticket_id=ticket.pk, user_id=user_id))
+                copied.append((ticket.pk, user_id))
             entry = plan["journal"]
             journal.append(
-                JournalEntry(
-                    at=ticket.created_at,
-                    actor_id=entry["actor_id"],
-                    action="guichet.ticket_submitted",
-                    message=entry["message"].replace("{ref}", ticket.reference),
-                    visibility=entry["visibility"],
-                    content_type=ticket_type,
-                    object_id=str(ticket.pk),
-                    object_repr=str(ticket),
-                    data=entry["data"],
+                (
+                    ticket.created_at,
+                    entry["actor_id"],
+                    "guichet.ticket_submitted",
+                    entry["message"].replace("{ref}", ticket.reference),
+                    entry["visibility"],
+                    ticket_type.pk,
+                    str(ticket.pk),
+                    str(ticket),
+                    entry["data"],
                 )
             )
             if offer is not None:
                 offer.ticket_id = ticket.pk
                 journal.append(
-                    JournalEntry(
-                        at=ticket.created_at,
-                        actor_id=offer.decided_by_id,
-                        action="guichet.offer_accepted",
-                        message=(
-                            f"L'équipe de {self.product_by_pk[offer.product_id].name} a accepté l'aide proposée : "
-                            f"{offer.topic} ({ticket.reference})"
-                        ),
-                        visibility=Visibility.INTERNAL,
-                        content_type=offer_type,
-                        object_id=str(offer.pk),
-                        object_repr=str(offer)[:300],
-                        data={"ticket": ticket.pk},
+                    (
+                        ticket.created_at,
+                        offer.decided_by_id,
+                        "guichet.offer_accepted",
+                        f"L'équipe de {self.product_by_pk[offer.product_id].name} a accepté l'aide proposée : "
+                        f"{offer.topic} ({ticket.reference})",
+                        Visibility.INTERNAL,
+                        offer_type.pk,
+                        str(offer.pk),
+                        str(offer)[:300],
+                        {"ticket": ticket.pk},
                     )
                 )
         accepted = [offer for offer in offers if offer is not None]
         if accepted:
             Offer.objects.bulk_update(accepted, ["ticket"], batch_size=BATCH)
-        _bulk(Message, messages, self.report, "messages")
+        # The big tables as plain tuples (no instance per row): the same rows as the instances would give.
+        _rows(Message, MESSAGE_FIELDS, messages, self.report, "messages")
         _bulk(Participant, participants, self.report, "personnes ayant accès")
-        _bulk(Read, reads, self.report, "consultations")
-        _bulk(Ticket.copied.through, copied, self.report, "personnes en copie")
-        _bulk(JournalEntry, journal, self.report, "entrées du journal")
+        _rows(Read, ("ticket", "user", "at"), reads, self.report, "consultations")
+        _rows(Ticket.copied.through, ("ticket", "user"), copied, self.report, "personnes en copie")
+        _rows(JournalEntry, JOURNAL_FIELDS, journal, self.report, "entrées du journal")
 
     # --- Programmes ----------------------------------------------------------------------------------------
 
@@ -1183,3 +1374,127 @@ class _Seeder:
                 )
         _bulk(Committee, committees, self.report, "comités")
         _bulk(Event, events, self.report, "événements")
+
+    # --- Recruitment, checklists, attachments --------------------------------------------------------------
+
+    def create_job_posts(self) -> None:
+        """max(5, N/2) job posts of synthetic products, in turn: a public job, a public freelance mission, one open
+        to the community only, one past its unpublishing date, one filled; the journal's PUBLIC rows of the posts
+        that were published or closed after being published (as `recruitment.services` writes them)."""
+        rng = self.rng("recruitment")
+        post_type = ContentType.objects.get_for_model(JobPost)
+        days = datetime.timedelta
+        posts = []
+        for index in range(max(5, self.scale // 2)):
+            state = ("public", "mission", "community", "expired", "filled")[index % 5]
+            product = self.products[index % len(self.products)]
+            team = self.team[product.pk]
+            # Public a week after being opened to the community: the community-only one was opened days ago.
+            age = {"expired": (90, 200), "community": (1, 5)}.get(state, (8, 60))
+            opened = self.today - days(days=rng.randint(*age))
+            mission = state == "mission" or (state != "public" and rng.random() < 0.3)
+            role, domaine = rng.choice(words.ROLES)
+            public = state != "community"
+            published = self.at((self.today - opened).days - 7) if public else None
+            closed = self.at(rng.uniform(0.5, 4)) if state == "filled" else None
+            posts.append(
+                JobPost(
+                    title=f"{role} pour {product.name}"[:200],
+                    kind=PostKind.MISSION if mission else PostKind.EMPLOI,
+                    contracting_body="Marché Design et développement (synthétique)" if mission else "",
+                    product_id=product.pk,
+                    domaines=[domaine],
+                    technos=rng.sample(words.TECHNOS, rng.randint(0, 2)),
+                    junior=rng.random() < 0.2,
+                    contract="" if mission else rng.choice(list(Contract)),
+                    place=rng.choice(["Paris", "Lyon", "Nantes", "Lille", "Toulouse"]),
+                    workplace=rng.choice(list(Workplace)),
+                    description=" ".join(rng.sample(words.DESCRIPTION_SENTENCES, 3)),
+                    contacts=f"recrutement@{product.ghid}.{EMAIL_DOMAIN}",
+                    apply_url=f"https://{product.ghid}.{EMAIL_DOMAIN}/candidater",
+                    community_from=opened,
+                    public_from=opened + days(days=7),
+                    unpublish_on=opened + days(days=45 if state == "expired" else 120),
+                    status={"community": PostStatus.COMMUNAUTE, "filled": PostStatus.POURVU}.get(
+                        state, PostStatus.PUBLIC
+                    ),
+                    author_id=rng.choice(team) if team else None,
+                    created_at=self.at((self.today - opened).days + 1),
+                    updated_at=closed or published or self.at((self.today - opened).days),
+                    announced_at=self.at((self.today - opened).days),
+                    published_at=published,
+                    closed_at=closed,
+                )
+            )
+        posts = _bulk(JobPost, posts, self.report, "offres d'emploi")
+        journal = []
+        for post in posts:
+            name = self.product_by_pk[post.product_id].name
+            events = [(post.published_at, "recruitment.published", f"Le poste « {post.title} » ({name}) est publié.")]
+            if post.closed_at is not None:
+                events.append(
+                    (post.closed_at, "recruitment.closed", f"Le poste « {post.title} » ({name}) est pourvu.")
+                )
+            for at, action, message in events:
+                if at is None:
+                    continue
+                journal.append(
+                    JournalEntry(
+                        at=at,
+                        actor_id=None,
+                        action=action,
+                        message=message,
+                        visibility=Visibility.PUBLIC,
+                        content_type=post_type,
+                        object_id=str(post.pk),
+                        object_repr=post.title[:300],
+                        data={"status": PostStatus.POURVU.value} if action == "recruitment.closed" else {},
+                    )
+                )
+        _bulk(JournalEntry, journal, self.report, "entrées du journal")
+
+    def create_checklist_ticks(self) -> None:
+        """One member in TICKING ticked the first steps of their onboarding checklist (those of the Pôle Animation
+        by a staff member)."""
+        rng = self.rng("checklists")
+        ticks = []
+        for member_id, user_id, domaine in self.ticking:
+            steps = checklists.items_for(Checklist.ONBOARDING, domaine)
+            for item in steps[: rng.randint(1, min(4, len(steps)))]:
+                ticks.append(
+                    ChecklistTick(
+                        member_id=member_id,
+                        checklist=Checklist.ONBOARDING,
+                        item=item.key,
+                        done_at=self.at(rng.uniform(1, 60)),
+                        done_by_id=rng.choice(self.staff).pk if item.animation_only else user_id,
+                    )
+                )
+        _bulk(ChecklistTick, ticks, self.report, "étapes cochées")
+
+    def create_attachments(self) -> None:
+        """A tiny text file on some requests that are not confidential (one in ten, at most ATTACHMENTS_MAX), in
+        the attachments' storage, as the requester uploaded it with the request."""
+        synthetic = Ticket.objects.filter(requester__email__endswith="@" + EMAIL_DOMAIN, confidential=False)
+        tickets = list(synthetic.order_by("pk").values_list("pk", "requester_id", "created_at")[: self._attachments()])
+        storage = attachment_storage()
+        rows = []
+        for index, (ticket_id, requester_id, created_at) in enumerate(tickets):
+            content = f"Pièce jointe synthétique n°{index + 1}.\n".encode()
+            path = storage.save(attachment_upload_to(None, "piece.txt"), ContentFile(content))
+            rows.append(
+                Attachment(
+                    ticket_id=ticket_id,
+                    file=path,
+                    name=f"piece-jointe-{index + 1}.txt",
+                    content_type="text/plain",
+                    size=len(content),
+                    sha256=hashlib.sha256(content).hexdigest(),
+                    uploaded_by_id=requester_id,
+                    created_at=created_at,
+                )
+            )
+        _bulk(Attachment, rows, self.report, "pièces jointes")
+
+    def _attachments(self) -> int:
+        return min(ATTACHMENTS_MAX, max(3, self.scale))

@@ -3,7 +3,8 @@
 
 Each URL is requested once to warm per-process caches (content types, a token's `last_used_at`), then measured
 with the shared cache emptied (page caches are off in the test settings; the registry's and the organisation's
-cached fragments and JSON files are rebuilt): what is counted is the whole build, where an N+1 would show.
+cached fragments and JSON files are rebuilt): what is counted is the whole build, where an N+1 would show. The
+statistics' and commitments' snapshots are refreshed after each seed, as the worker's daily housekeeping would.
 A count that grows with the data is an N+1 query: the failure names the URL and shows the queries that differ.
 
 `make bench` runs this module with QUERY_COUNTS_OUT=<file>: the counts are also written there (its P2 section).
@@ -27,12 +28,15 @@ from freezegun import freeze_time
 
 from incubateur.accounts.api_auth import api_token_issue
 from incubateur.accounts.models import User
-from incubateur.guichet.models import Message, Ticket
+from incubateur.guichet.models import Attachment, Message, Offer, OfferStatus, Ticket
 from incubateur.organisation.models import Portfolio
 from incubateur.organisation.selectors import match_portfolio
+from incubateur.programmes.models import Application
+from incubateur.recruitment.models import JobPost
 from incubateur.registry.models import Product
 from incubateur.registry.selectors import perimeters
 from incubateur.synthetic import generator
+from incubateur.transparency import commitments, statistics
 from tests.organisation.helpers import load_organisation
 from tests.utils import analyse
 
@@ -43,8 +47,8 @@ VIEWER = "igor.balise"  # lead of the direction: Incubator staff who sees every 
 @dataclass(frozen=True)
 class Endpoint:
     name: str
-    path: str  # may name {product}, {ticket}, {manager}
-    auth: str = "anonymous"  # or "session" (staff), "token" (staff's API token)
+    path: str  # may name {product}, {ticket}, {manager}, {post}, {attachment}
+    auth: str = "anonymous"  # or "session" (staff), "token" (staff's API token), "member" (a synthetic member)
 
 
 ENDPOINTS = [
@@ -67,6 +71,20 @@ ENDPOINTS = [
     Endpoint("programmes", "/programmes/"),
     Endpoint("board", "/equipe/portefeuilles/{manager}/", "session"),
     Endpoint("boards", "/equipe/portefeuilles/", "session"),
+    # The pages of #11–#15.
+    Endpoint("mon espace", "/mon-espace/", "member"),
+    Endpoint("mon parcours", "/mon-espace/parcours/", "member"),
+    Endpoint("statistiques", "/statistiques/"),
+    Endpoint("statistique", "/statistiques/produits-par-phase/"),
+    Endpoint("engagements", "/engagements/"),
+    Endpoint("journal", "/journal/"),
+    Endpoint("journal atom", "/journal/flux.atom"),
+    Endpoint("recrutement", "/recrutement/"),
+    Endpoint("annonce", "/recrutement/{post}/"),
+    Endpoint("recrutement atom", "/recrutement/flux.atom"),
+    Endpoint("api v2.6 jobs", "/api/v2.6/jobs.json"),
+    Endpoint("api v1 jobs", "/api/v1/jobs"),
+    Endpoint("pièce jointe", "/guichet/pieces-jointes/{attachment}/", "session"),
 ]
 
 
@@ -86,7 +104,30 @@ def _targets() -> dict[str, str]:
     portfolio, _ = match_portfolio(
         list(Portfolio.objects.select_related("manager")), ministries=ministries, themes=themes
     )
-    return {"product": product.ghid, "ticket": ticket.reference, "manager": portfolio.manager.username}
+    post = JobPost.objects.open_public().filter(product__ghid__startswith=generator.GHID_PREFIX).order_by("pk").first()
+    attachment = Attachment.objects.filter(ticket__confidential=False).order_by("pk").first()
+    return {
+        "product": product.ghid,
+        "ticket": ticket.reference,
+        "manager": portfolio.manager.username,
+        "post": str(post.pk),
+        "attachment": str(attachment.pk),
+    }
+
+
+def _member() -> User:
+    """The first synthetic member (on the first product's active team, with ticked onboarding steps), given one row
+    in each block of « Mon espace » at every scale (an empty block skips its rows query, which is not what is
+    compared here): a request about the product, an application for it, a pending offer of help to its team."""
+    user = User.objects.filter(email__endswith="@" + generator.EMAIL_DOMAIN).order_by("pk").first()
+    product = Product.objects.filter(ghid__startswith=generator.GHID_PREFIX).order_by("pk").first()
+    first = {"pk__in": Ticket.objects.filter(confidential=False, team_owned=False).order_by("pk").values("pk")[:1]}
+    Ticket.objects.filter(**first).update(requester=user, product=product)
+    applications = Application.objects.filter(product__isnull=False).order_by("pk").values("pk")[:1]
+    Application.objects.filter(pk__in=applications).update(applicant=user, product=product)
+    offers = Offer.objects.filter(status=OfferStatus.PENDING).order_by("pk").values("pk")[:1]
+    Offer.objects.filter(pk__in=offers).update(product=product)
+    return user
 
 
 def _measure(client: Client, endpoint: Endpoint, targets: dict, headers: dict) -> list[str]:
@@ -97,12 +138,22 @@ def _measure(client: Client, endpoint: Endpoint, targets: dict, headers: dict) -
     with freeze_time(timezone.now()):
         cache.clear()
         warm = client.get(path, **extra)
+        _drain(warm)
         assert warm.status_code == 200, f"{path}: {warm.status_code}"
         cache.clear()
         with CaptureQueriesContext(connection) as queries:
             response = client.get(path, **extra)
+        _drain(response)
     assert response.status_code == 200, f"{path}: {response.status_code}"
     return [query["sql"] for query in queries.captured_queries]
+
+
+def _drain(response) -> None:
+    """Read a streamed download to its end: the test client then closes the file, as a WSGI server would (never
+    `response.close()` here: its `request_finished` signal would close the database connection of the module's
+    transaction)."""
+    if response.streaming:
+        b"".join(response.streaming_content)
 
 
 @pytest.fixture(scope="module")
@@ -121,10 +172,16 @@ def measured(django_db_setup, django_db_blocker) -> dict[str, dict[int, list[str
             if generator.exists():
                 generator.delete()
             generator.seed(scale=scale, seed=0)
+            # What the worker's daily housekeeping computes from the data: the pages read these snapshots.
+            statistics.refresh()
+            commitments.refresh()
             analyse()
             targets = _targets()
+            member = Client()
+            member.force_login(_member())
+            clients = {"anonymous": anonymous, "session": staff, "token": staff, "member": member}
             for endpoint in ENDPOINTS:
-                client = anonymous if endpoint.auth == "anonymous" else staff
+                client = clients[endpoint.auth]
                 results[endpoint.name][scale] = _measure(client, endpoint, targets, headers)
         transaction.set_rollback(True)
     if os.environ.get("QUERY_COUNTS_OUT"):
@@ -158,9 +215,12 @@ def test_queries_do_not_grow_with_the_data(measured, endpoint):
     if len(set(counts.values())) > 1:
         smallest, largest = Counter(map(_shape, by_scale[SCALES[0]])), Counter(map(_shape, by_scale[SCALES[-1]]))
         extra = [f"{count} × {sql}" for sql, count in (largest - smallest).items()][:5]
+        fewer = [f"{count} × {sql}" for sql, count in (smallest - largest).items()][:5]
         pytest.fail(
             f"{endpoint.path}: {counts} queries at scales {SCALES} — N+1. Queries only at the largest scale:\n"
             + "\n".join(extra)
+            + "\nQueries only at the smallest scale:\n"
+            + "\n".join(fewer)
         )
 
 

@@ -1,5 +1,6 @@
 """`manage.py seed_synthetic`: deterministic, every kind of request, confidential requests with their participants,
-and rows consistent with what the services would have written (routing, deadlines, active teams)."""
+rows consistent with what the services would have written (routing, deadlines, active teams), the data of the pages
+of #11–#15, and the fast writer (COPY on PostgreSQL) writing what bulk_create writes."""
 
 import datetime
 from io import StringIO
@@ -9,15 +10,22 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
+from incubateur.community import checklists
+from incubateur.community.models import ChecklistTick
+from incubateur.core.models import JournalEntry, Visibility
 from incubateur.guichet import workdays
 from incubateur.guichet.kinds import CONFIDENTIAL_KINDS, Kind
-from incubateur.guichet.models import Message, Offer, OfferStatus, Participant, Read, Status, Ticket
+from incubateur.guichet.models import Attachment, Message, Offer, OfferStatus, Participant, Read, Status, Ticket
 from incubateur.guichet.routing import route
 from incubateur.organisation.models import Department
 from incubateur.portfolios.models import Committee
 from incubateur.programmes.models import Application, Call, Programme
+from incubateur.recruitment.models import JobPost
+from incubateur.recruitment.models import Kind as PostKind
+from incubateur.recruitment.models import Status as PostStatus
 from incubateur.registry.models import Member, Mission, Phase, Product
 from incubateur.synthetic import generator
+from incubateur.transparency import journal as transparency_journal
 from tests.factories import UserFactory, person
 from tests.organisation.helpers import load_organisation
 from tests.registry.factories import ProductFactory
@@ -199,3 +207,76 @@ def test_the_command_loads_what_is_missing_refuses_to_run_twice_and_replaces_wit
     generator.delete()
     assert not generator.exists()
     assert Product.objects.filter(pk=product.pk).exists() and not Ticket.objects.exists()
+
+
+def test_the_fast_writer_writes_what_bulk_create_writes(organisation):
+    """`_bulk` (COPY on PostgreSQL, executemany on SQLite) and `_rows` (plain tuples) against bulk_create: the same
+    columns and values (enums, aware datetimes, JSON, defaults, auto_now), ascending fresh primary keys."""
+    generator.seed(scale=1, seed=0, now=NOW)
+    ticket = Ticket.objects.order_by("pk").first()
+    fields = [
+        f.attname
+        for f in Ticket._meta.concrete_fields
+        if f.attname not in ("id", "reference", "updated_at", "idempotency_key")
+    ]
+
+    def copy(reference: str) -> Ticket:
+        values = {name: getattr(ticket, name) for name in fields}
+        return Ticket(**values, reference=reference, idempotency_key=reference)
+
+    [orm] = Ticket.objects.bulk_create([copy("G-AAAA-AAAA")])
+    [fast] = generator._bulk(Ticket, [copy("G-BBBB-BBBB")])
+    assert fast.pk > orm.pk and not fast._state.adding
+    rows = {t.reference: t for t in Ticket.objects.filter(pk__in=[orm.pk, fast.pk])}
+    for name in fields:
+        assert getattr(rows["G-AAAA-AAAA"], name) == getattr(rows["G-BBBB-BBBB"], name), name
+    assert rows["G-BBBB-BBBB"].updated_at is not None
+
+    data = {"kind": "autre", "nested": {"list": [1, "é"]}}
+    by_orm = JournalEntry.objects.bulk_create(
+        [JournalEntry(at=NOW, action="x.orm", message="m", visibility=Visibility.INTERNAL, object_id="1", data=data)]
+    )[0]
+    [pk] = generator._rows(
+        JournalEntry,
+        ("at", "action", "message", "visibility", "object_id", "data"),
+        [(NOW, "x.fast", "m", Visibility.INTERNAL, "1", data)],
+    )
+    assert pk > by_orm.pk
+    written = JournalEntry.objects.get(pk=pk)
+    assert (written.at, written.visibility, written.data, written.actor_id, written.object_repr) == (
+        NOW,
+        Visibility.INTERNAL,
+        data,
+        None,
+        "",
+    )
+
+
+def test_the_new_pages_have_their_data_and_delete_removes_it(organisation, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        generator.seed(scale=10, seed=0, now=NOW)
+    posts = JobPost.objects.filter(product__ghid__startswith=generator.GHID_PREFIX)
+    assert posts.count() == 5
+    today = NOW.date()
+    assert posts.open_public(today).filter(kind=PostKind.EMPLOI).exists()
+    assert posts.open_public(today).filter(kind=PostKind.MISSION).exists()
+    assert posts.open_for_community(today).exclude(pk__in=posts.open_public(today)).exists()
+    assert posts.filter(status=PostStatus.PUBLIC, unpublish_on__lte=today).exists()  # expired
+    assert posts.filter(status=PostStatus.POURVU, closed_at__isnull=False).exists()
+    shown = transparency_journal.published()
+    assert shown.filter(action="recruitment.published").count() == posts.filter(published_at__isnull=False).count()
+    assert shown.filter(action="recruitment.closed").exists()
+    ticks = ChecklistTick.objects.all()
+    assert ticks.exists() and ticks.values("member").distinct().count() == 10  # one member in ten of 100
+    for tick in ticks:
+        assert checklists.item(tick.checklist, tick.item) is not None
+    attachments = list(Attachment.objects.select_related("ticket").order_by("pk"))
+    assert len(attachments) == 10 and not any(a.ticket.confidential for a in attachments)
+    assert all(a.file.storage.exists(a.file.name) for a in attachments)
+    assert attachments[0].file.read() == "Pièce jointe synthétique n°1.\n".encode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        generator.delete()
+    assert not JobPost.objects.exists() and not ChecklistTick.objects.exists() and not Attachment.objects.exists()
+    assert not JournalEntry.objects.filter(action__startswith="recruitment.").exists()
+    assert not any(a.file.storage.exists(a.file.name) for a in attachments)

@@ -1,6 +1,7 @@
 """`manage.py seed_synthetic --scale N [--seed S] [--force]`: a realistic synthetic registry and desk (see
 `incubateur.synthetic.generator`): N products, 10N members with accounts and missions, 10N guichet requests of
-every kind, offers of help, calls, applications and committees. Deterministic for a given scale and seed.
+every kind, offers of help, calls, applications and committees, job posts, checklist ticks and a few attachments.
+Deterministic for a given scale and seed. COPY-fast on PostgreSQL (`--scale 100000`: a million requests).
 
 It needs the organisation, the routing table and the programmes: it loads them first when they are missing
 (`load_organisation`, `load_routing`, `load_programmes`). It refuses to run when synthetic data exists, unless
