@@ -52,8 +52,10 @@ fix: install
 	.venv/bin/ruff check --fix .
 	.venv/bin/ruff format .
 
+# P1–P5 on SQLite and on a throwaway PostgreSQL cluster, #19's goals met or not (≈ 25 min on 2 cores).
+# `make bench BENCH_ARGS=--quick` checks the harness; `python -m bench --help` lists the options.
 bench: install
-	$(VENV_PY) -m bench
+	$(VENV_PY) -m bench $(BENCH_ARGS)
 
 # The public beta.gouv.fr content tree, for the tests and `make bench` on a machine without ../shared: a shallow,
 # sparse clone of the repository with only `content/` checked out (blobs fetched for that folder only).

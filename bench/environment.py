@@ -24,6 +24,8 @@ DB_EMPTY = BENCH_DIR / "db-empty-registry.sqlite3"  # P3: the organisation, no r
 DB_BASE = BENCH_DIR / "db-base.sqlite3"  # the organisation and the sample, no synthetic data
 DB_MAIN = BENCH_DIR / "db.sqlite3"  # P1, P4, P5 at 1,000 requests
 DB_LARGE = BENCH_DIR / "db-large.sqlite3"  # P5 at 100,000 requests
+SYNTHETIC_TREE = ROOT / "incubateur" / "synthetic" / "management" / "commands" / "synthetic_tree.py"
+IMPORT_TIMEOUT = 1800  # seconds for bench_import (P3: a tree 4x the sample, several rounds of each side)
 
 
 def bench_env(database: Path = DB_MAIN) -> dict[str, str]:
@@ -44,13 +46,9 @@ def bench_env(database: Path = DB_MAIN) -> dict[str, str]:
     return env
 
 
-def on_database(env: dict[str, str], database: Path) -> dict[str, str]:
-    return {**env, "DATABASE_URL": f"sqlite:///{database}"}
-
-
 def manage(env: dict[str, str], *command: str, timeout: float = COMMAND_TIMEOUT) -> str:
-    database = Path(env["DATABASE_URL"]).name
-    log(f"manage.py {' '.join(command)}" + ("" if database == DB_MAIN.name else f"  [{database}]"))
+    database = env["DATABASE_URL"].rsplit("/", 1)[-1]
+    log(f"manage.py {' '.join(command)}  [{database}]")
     result = subprocess.run(
         [str(PYTHON), "manage.py", *command], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
     )
@@ -79,6 +77,54 @@ def copy_database(source: Path, target: Path) -> None:
         src.close()
 
 
+class SqliteDatabases:
+    """The bench's databases as SQLite files under var/bench/, by role: empty (P3), base, main, large."""
+
+    kind = "sqlite"
+    FILES = {"empty": DB_EMPTY, "base": DB_BASE, "main": DB_MAIN, "large": DB_LARGE}
+
+    def url(self, role: str) -> str:
+        return f"sqlite:///{self.FILES[role]}"  # absolute path: sqlite:////...
+
+    def create(self, role: str) -> None:
+        """Nothing to do: `migrate` creates the file."""
+
+    def copy(self, source: str, target: str) -> None:
+        copy_database(self.FILES[source], self.FILES[target])
+
+    def settle(self, role: str) -> None:
+        """Nothing to do: SQLite's planner reads no statistics unless ANALYZE wrote them."""
+
+
+class PostgresDatabases:
+    """The bench's databases in a throwaway PostgreSQL cluster (bench.postgres), copied with `createdb -T`."""
+
+    kind = "postgresql"
+
+    def __init__(self, cluster):
+        self.cluster = cluster
+
+    def name(self, role: str) -> str:
+        return f"bench_{role}"
+
+    def url(self, role: str) -> str:
+        return self.cluster.url(self.name(role))
+
+    def create(self, role: str) -> None:
+        self.cluster.create(self.name(role))
+
+    def copy(self, source: str, target: str) -> None:
+        self.cluster.drop(self.name(target))
+        self.cluster.create(self.name(target), template=self.name(source))
+
+    def settle(self, role: str) -> None:
+        self.cluster.analyze(self.name(role))
+
+
+def on(env: dict[str, str], databases, role: str) -> dict[str, str]:
+    return {**env, "DATABASE_URL": databases.url(role)}
+
+
 def seed(env: dict[str, str], scale: int, timeout: float) -> float:
     """`seed_synthetic --scale` into the environment's database; the seconds it took."""
     started = time.perf_counter()
@@ -98,44 +144,67 @@ def wipe(keep: set[Path]) -> None:
             entry.unlink()
 
 
-def prepare(env: dict[str, str], *, small_scale: int, large_scale: int, fallback_scale: int, seed_timeout: float):
-    """Build the databases and static files (var/bench/ is wiped first, its results kept):
+# Every database of the bench starts with these (then the sample, then synthetic data).
+BUILD_COMMANDS = (
+    ("migrate", "--noinput"),
+    ("createcachetable",),
+    ("load_organisation",),
+    ("load_routing",),
+    ("load_programmes",),
+)
 
-    - the organisation, the routing table and the programmes (a copy is kept for P3: an empty registry);
-    - the sample (a copy is kept: the base of the large database);
-    - DB_MAIN: the base and seed_synthetic --scale small_scale;
-    - DB_LARGE: the base and seed_synthetic --scale large_scale, or fallback_scale when that takes more than
+
+def prepare_static(env: dict[str, str]) -> None:
+    """collectstatic into var/bench/ (once: both databases' servers serve the same files)."""
+    manage(env, "collectstatic", "--noinput", "-v", "0")
+
+
+def prepare(
+    env: dict[str, str],
+    databases,
+    *,
+    small_scale: int,
+    large_scale: int,
+    fallback_scale: int,
+    seed_timeout: float,
+    keep_empty: bool = False,
+) -> dict:
+    """Build the bench's databases (SQLite files or PostgreSQL databases, by role):
+
+    - the organisation, the routing table and the programmes (copied as `empty` for P3 when `keep_empty`);
+    - the sample (copied as `base`: the base of the large database);
+    - `main`: the base and seed_synthetic --scale small_scale;
+    - `large`: the base and seed_synthetic --scale large_scale, or fallback_scale when that takes more than
       `seed_timeout` seconds here.
     """
     require_sample()
-    for command in (
-        ["migrate", "--noinput"],
-        ["createcachetable"],
-        ["collectstatic", "--noinput"],
-        ["load_organisation"],
-        ["load_routing"],
-        ["load_programmes"],
-    ):
-        manage(env, *command, "-v", "0")
-    copy_database(DB_MAIN, DB_EMPTY)
+    main = on(env, databases, "main")
+    databases.create("main")
+    for command in BUILD_COMMANDS:
+        manage(main, *command, "-v", "0")
+    if keep_empty:
+        databases.copy("main", "empty")
     if SAMPLE.is_dir():  # the registry pages and APIs measured on real data when the shared sample is there
-        manage(env, "import_betagouv", str(SAMPLE), "-v", "0")
-    copy_database(DB_MAIN, DB_BASE)
-    info = {"small": {"scale": small_scale, "seconds": seed(env, small_scale, seed_timeout)}}
-    copy_database(DB_BASE, DB_LARGE)
-    large = on_database(env, DB_LARGE)
+        manage(main, "import_betagouv", str(SAMPLE), "-v", "0")
+    databases.copy("main", "base")
+    info = {"small": {"scale": small_scale, "seconds": seed(main, small_scale, seed_timeout)}}
+    databases.settle("main")
+    databases.copy("base", "large")
+    large = on(env, databases, "large")
     try:
         info["large"] = {"scale": large_scale, "seconds": seed(large, large_scale, seed_timeout)}
     except subprocess.TimeoutExpired:
         log(f"seed_synthetic --scale {large_scale} took more than {seed_timeout:g} s: --scale {fallback_scale}")
-        copy_database(DB_BASE, DB_LARGE)
+        databases.copy("base", "large")
         info["large"] = {
             "scale": fallback_scale,
             "seconds": seed(large, fallback_scale, seed_timeout),
             "fallback_from": large_scale,
         }
+    databases.settle("large")
     for size in info.values():
         size["requests"] = 10 * size["scale"]
+        size["seconds"] = round(size["seconds"], 1)
     return info
 
 
@@ -149,13 +218,28 @@ def require_sample() -> None:
     log(f"{SAMPLE_MISSING} — the registry on real data and P3 are skipped")
 
 
-def import_ratio(env: dict[str, str], rounds: int) -> dict | None:
-    """P3: import_betagouv of the sample against the bare libyaml parse of the same files (`bench_import`)."""
+def import_tree(env: dict[str, str], factor: int) -> tuple[Path, str]:
+    """P3's tree: `manage.py synthetic_tree` writes the sample `factor` times over (its layout, new ids); where that
+    command is missing, the sample itself (and the label says so)."""
+    if not SYNTHETIC_TREE.exists():
+        log("P3: manage.py synthetic_tree is missing: the import is measured on the sample itself")
+        return SAMPLE, "the sample (synthetic_tree missing)"
+    tree = BENCH_DIR / f"tree-x{factor}"
+    manage(env, "synthetic_tree", str(tree), "--factor", str(factor), "--sample", str(SAMPLE), "-v", "0")
+    return tree, f"{factor}× the sample, synthetic_tree"
+
+
+def import_ratio(env: dict[str, str], databases, rounds: int, factor: int) -> dict | None:
+    """P3: import_betagouv of a tree `factor` times the sample against the bare libyaml parse of the same files
+    (`bench_import`, a dedicated child process: its peak RSS is the import's own)."""
     if not SAMPLE.is_dir():
         log(f"P3 skipped: {SAMPLE_MISSING}")
         return None
-    log(f"P3: import_betagouv {SAMPLE.name} against yaml.CSafeLoader, {rounds} rounds each")
-    figures = manage_json(on_database(env, DB_EMPTY), "bench_import", str(SAMPLE), "--rounds", str(rounds))
+    tree, label = import_tree(env, factor)
+    log(f"P3: import_betagouv {tree.name} against yaml.CSafeLoader, {rounds} rounds each")
+    empty = on(env, databases, "empty")
+    figures = manage_json(empty, "bench_import", str(tree), "--rounds", str(rounds), timeout=IMPORT_TIMEOUT)
+    figures["tree"] = label
     figures["import_ratio"] = ratio(figures["import_s"], figures["parse_s"])
     figures["reimport_ratio"] = ratio(figures["reimport_s"], figures["parse_s"])
     return figures

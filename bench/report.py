@@ -14,10 +14,21 @@ import sys
 import time
 from pathlib import Path
 
-from bench import BENCH_DIR, ROOT
+from bench import BENCH_DIR, ROOT, goals
 
 RESULT_FILE = BENCH_DIR / "latest.json"  # kept across runs: the wipe spares it, a full run overwrites it
 DOCS_FILE = ROOT / "docs" / "performance.md"
+# The committed copy of the last full run's results: the "previous" column of the next run (a fresh clone has no var/).
+PREVIOUS_FILE = ROOT / "docs" / "performance" / "latest.json"
+DATABASE_LABELS = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+
+
+def previous_results() -> dict | None:
+    """The last full run's results (docs/performance/latest.json), read before this run overwrites it."""
+    try:
+        return json.loads(PREVIOUS_FILE.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 def machine_info(generator: str, busy_before: float | None, busy_after: float | None) -> dict:
@@ -107,8 +118,12 @@ def _times(value: float | None) -> str:
     return f"{value:.2f}×" if value is not None else ""
 
 
-def compared_rows(rows: list[dict], floor_label: str = "floor") -> tuple[tuple, list[tuple], int]:
-    """Each row's floor, then the row, with the ratios (the page to its floor)."""
+def compared_rows(
+    rows: list[dict], floor_label: str = "floor", previous: list[dict] | None = None
+) -> tuple[tuple, list[tuple], int]:
+    """Each row's floor, then the row, with the ratios (the page to its floor); with `previous` (the previous run's
+    rows), its ratios for the same path and credentials, or "–"."""
+    before = {_row_key(row): row for row in previous or []}
     header = (
         "page",
         "path",
@@ -121,9 +136,12 @@ def compared_rows(rows: list[dict], floor_label: str = "floor") -> tuple[tuple, 
         f"req/s ÷ {floor_label}",
         f"p95 ÷ {floor_label}",
     )
+    if previous is not None:
+        header += ("previous req/s ÷", "previous p95 ÷")
     lines = []
     for row in rows:
         floor = row["floor"]
+        old = before.get(_row_key(row), {})
         for label, figures, is_page in ((f"{floor['name']} ({floor_label})", floor, False), (row["name"], row, True)):
             lines.append(
                 (
@@ -138,8 +156,22 @@ def compared_rows(rows: list[dict], floor_label: str = "floor") -> tuple[tuple, 
                     _times(row["rps_ratio"]) if is_page else "",
                     _times(row["p95_ratio"]) if is_page else "",
                 )
+                + (
+                    ()
+                    if previous is None
+                    else (
+                        (_times(old.get("rps_ratio")) or "–", _times(old.get("p95_ratio")) or "–")
+                        if is_page
+                        else ("", "")
+                    )
+                )
             )
     return header, lines, 2
+
+
+def _row_key(row: dict) -> tuple[str, bool]:
+    """The same page in two runs: its path, and whether it is read with a token (the v1 lists are read both ways)."""
+    return row["path"], "token" in row["name"]
 
 
 def p2_rows(p2: dict) -> tuple[tuple, list[tuple], int]:
@@ -175,7 +207,7 @@ def p5_rows(p5: dict) -> tuple[tuple, list[tuple], int]:
             lines.append(
                 (
                     name,
-                    f"{row['requests']:,}",
+                    f"{p5[size]['requests']:,}",
                     f"{row['rps']:.0f}",
                     f"{row['p50_ms']:.2f}",
                     f"{row['p95_ms']:.2f}",
@@ -201,10 +233,14 @@ def p5_note(p5: dict) -> str:
 def machine_line(report: dict) -> str:
     machine, config = report["machine"], report["config"]
     gunicorn = config["gunicorn"]
+    versions = ", ".join(
+        f"{DATABASE_LABELS.get(kind, kind)} {figures.get('version', '?')}"
+        for kind, figures in report.get("databases", {}).items()
+    )
     return (
         f"{machine['nproc']} CPU ({machine['cpu_model']}), {machine['memory_gb']} GB, Python {machine['python']}, "
         f"Django {machine['django']}, gunicorn {machine['gunicorn']} ({gunicorn['worker_class']}, "
-        f"{gunicorn['workers']} workers x {gunicorn['threads']} threads), SQLite {machine['sqlite']}"
+        f"{gunicorn['workers']} workers x {gunicorn['threads']} threads), {versions}"
     )
 
 
@@ -214,9 +250,13 @@ def load_line(report: dict) -> str:
 
 
 def seeds_line(report: dict) -> str:
-    return ", ".join(
-        f"--scale {size['scale']} ({size['requests']:,} requests) in {size['seconds']:.0f} s"
-        for size in report["config"]["seed_synthetic"].values()
+    return "; ".join(
+        f"{DATABASE_LABELS.get(kind, kind)}: "
+        + ", ".join(
+            f"--scale {size['scale']} ({size['requests']:,} requests) in {size['seconds']:.0f} s"
+            for size in figures["seed_synthetic"].values()
+        )
+        for kind, figures in report["databases"].items()
     )
 
 
@@ -230,14 +270,77 @@ def busy_line(report: dict) -> str | None:
     )
 
 
+def memory_lines(memory: dict) -> list[str]:
+    after = memory.get("after_p1_p4_p5_mb")
+    twice = memory.get("desk_twice") or {}
+    lines = [f"workers' RSS after P1, P4 and P5 (small): {_mb(after)} MB"]
+    for number, run in enumerate(twice.get("runs") or [], start=1):
+        lines.append(f"after the desk, run {number} ({run['requests']:,} requests): {_mb(run['rss_mb'])} MB")
+    if twice.get("delta_mb") is not None:
+        lines.append(f"delta between the two runs: {' / '.join(f'{d:+.1f}' for d in twice['delta_mb'])} MB")
+    return lines
+
+
+def _mb(sizes: list[float] | None) -> str:
+    return " / ".join(f"{size:.1f}" for size in sizes) if sizes else "?"
+
+
+def goals_rows(report: dict, previous: dict | None) -> tuple[tuple, list[tuple], int]:
+    """#19's goals: the latest value and verdict on each database, and the previous run's values."""
+    kinds = [kind for kind in goals.KINDS if kind in report["databases"]]
+    old = {row["key"]: row for row in (previous or {}).get("goals", [])}
+    header = ("what", "goal")
+    for kind in kinds:
+        header += (DATABASE_LABELS[kind], "")
+    header += tuple(f"previous {DATABASE_LABELS[kind]}" for kind in goals.KINDS)
+    lines = []
+    for row in report["goals"]:
+        cells = (row["what"], row["goal"])
+        for kind in kinds:
+            cells += (row[kind]["value"], goals.verdict(row[kind]))
+        before = old.get(row["key"], {})
+        cells += tuple((before.get(kind) or {}).get("value", "–") for kind in goals.KINDS)
+        lines.append(cells)
+    return header, lines, len(header)
+
+
+def previous_line(previous: dict | None) -> str:
+    if previous is None:
+        return "Previous run: none (docs/performance/latest.json is missing)."
+    note = ", transcribed from the earlier docs/performance.md" if previous.get("transcribed") else ""
+    return f"Previous run: {previous.get('generated_at', '?')}{note}."
+
+
 # --- The console ----------------------------------------------------------------------------------
 
 
-def print_report(report: dict) -> None:
-    p1, p2, p4, p5 = report["p1"], report["p2"], report["p4"], report["p5"]
-    print("P1 — pages and API lists against the bare view")
-    print(text_table(*compared_rows(p1)))
-    print()
+def _previous_rows(previous: dict | None, kind: str, part: str):
+    figures = ((previous or {}).get("databases") or {}).get(kind)
+    if figures is None:
+        return None if previous is None else []
+    value = figures.get(part)
+    return value if isinstance(value, list) else [value] if value else []
+
+
+def print_report(report: dict, previous: dict | None = None) -> None:
+    p2 = report["p2"]
+    for kind, figures in report["databases"].items():
+        label = DATABASE_LABELS.get(kind, kind)
+        print(f"=== {label} ===")
+        print(f"P1 — pages and API lists against the bare view ({label})")
+        print(text_table(*compared_rows(figures["p1"], previous=_previous_rows(previous, kind, "p1"))))
+        print()
+        print(f"P4 — /api/v2.7/authors.json against the same bytes as a static file ({label})")
+        print(text_table(*compared_rows([figures["p4"]], "static", _previous_rows(previous, kind, "p4"))))
+        print(f"{figures['p4']['bytes']:,} bytes, identical: {'yes' if figures['p4']['identical_bytes'] else 'NO'}")
+        print()
+        print(f"P5 — staff desk and a request page (session), as the desk grows ({label})")
+        print(text_table(*p5_rows(figures["p5"])))
+        print(p5_note(figures["p5"]))
+        print()
+        print(f"Memory — gunicorn workers' RSS ({label})")
+        print("\n".join(memory_lines(figures["memory"])))
+        print()
     print("P2 — SQL queries per request at N, 10N, 100N products (tests/synthetic/test_query_counts.py)")
     print(text_table(*p2_rows(p2)))
     if not p2["all_constant"] or not p2["test_passed"]:
@@ -246,13 +349,9 @@ def print_report(report: dict) -> None:
     print("P3 — import_betagouv against the bare libyaml parse of the same files")
     print("\n".join(p3_lines(report["p3"])))
     print()
-    print("P4 — /api/v2.7/authors.json against the same bytes as a static file (WhiteNoise, same server)")
-    print(text_table(*compared_rows([p4], floor_label="static")))
-    print(f"{p4['bytes']:,} bytes, identical: {'yes' if p4['identical_bytes'] else 'NO'}")
-    print()
-    print("P5 — staff desk and a request page (session), as the desk grows")
-    print(text_table(*p5_rows(p5)))
-    print(p5_note(p5))
+    print("Goals of #19")
+    print(text_table(*goals_rows(report, previous)))
+    print(previous_line(previous))
     print()
     print(f"Machine: {machine_line(report)}")
     print(f"Load: {load_line(report)} per measurement")
@@ -268,9 +367,9 @@ BEGIN = "<!-- bench:begin (written by `make bench` from var/bench/latest.json: e
 END = "<!-- bench:end -->"
 
 
-def markdown(report: dict) -> str:
-    """The figures of one run, for docs/performance.md."""
-    p1, p2, p4, p5 = report["p1"], report["p2"], report["p4"], report["p5"]
+def markdown(report: dict, previous: dict | None = None) -> str:
+    """The figures of one run, for docs/performance.md, next to the previous run's."""
+    p2 = report["p2"]
     small = report["config"]["seed_synthetic"]["small"]["requests"]
     quick = " (--quick: checks the harness, measures nothing)" if report.get("quick") else ""
     parts = [
@@ -281,8 +380,26 @@ def markdown(report: dict) -> str:
     if busy:
         parts.append(busy + ".")
     parts += [
-        f"### P1 — pages and API lists against the bare view (sample + {small:,} synthetic requests)",
-        markdown_table(*compared_rows(p1)),
+        "### The goals of #19, latest run and previous run",
+        previous_line(previous),
+        markdown_table(*goals_rows(report, previous)),
+    ]
+    for kind, figures in report["databases"].items():
+        label = DATABASE_LABELS.get(kind, kind)
+        p4 = figures["p4"]
+        parts += [
+            f"### {label}: P1 — pages and API lists against the bare view (sample + {small:,} synthetic requests)",
+            markdown_table(*compared_rows(figures["p1"], previous=_previous_rows(previous, kind, "p1"))),
+            f"### {label}: P4 — `/api/v2.7/authors.json` against the same bytes as a static file",
+            markdown_table(*compared_rows([p4], "static", _previous_rows(previous, kind, "p4"))),
+            f"{p4['bytes']:,} bytes, identical: {'yes' if p4['identical_bytes'] else 'NO'}.",
+            f"### {label}: P5 — the staff desk and a request page (session), as the desk grows",
+            markdown_table(*p5_rows(figures["p5"])),
+            p5_note(figures["p5"]).replace("\n", " ") + ".",
+            f"### {label}: memory — gunicorn workers' RSS",
+            "\n".join(f"- {line}" for line in memory_lines(figures["memory"])),
+        ]
+    parts += [
         "### P2 — SQL queries per request at N, 10N, 100N products (`tests/synthetic/test_query_counts.py`)",
         markdown_table(*p2_rows(p2)),
     ]
@@ -291,19 +408,13 @@ def markdown(report: dict) -> str:
     parts += [
         "### P3 — `import_betagouv` against the bare libyaml parse of the same files",
         "```\n" + "\n".join(p3_lines(report["p3"])) + "\n```",
-        "### P4 — `/api/v2.7/authors.json` against the same bytes as a static file (WhiteNoise, same server)",
-        markdown_table(*compared_rows([p4], floor_label="static")),
-        f"{p4['bytes']:,} bytes, identical: {'yes' if p4['identical_bytes'] else 'NO'}.",
-        "### P5 — the staff desk and a request page (session), as the desk grows",
-        markdown_table(*p5_rows(p5)),
-        p5_note(p5).replace("\n", " ") + ".",
     ]
     return "\n\n".join(parts)
 
 
-def write_markdown(report: dict, path: Path) -> None:
+def write_markdown(report: dict, path: Path, previous: dict | None = None) -> None:
     """Replace the block between BEGIN and END in `path` (created with just the block when it does not exist)."""
-    block = f"{BEGIN}\n\n{markdown(report)}\n\n{END}"
+    block = f"{BEGIN}\n\n{markdown(report, previous)}\n\n{END}"
     text = path.read_text(encoding="utf-8") if path.exists() else ""
     if BEGIN in text and END in text:
         before, rest = text.split(BEGIN, 1)
@@ -316,9 +427,11 @@ def write_markdown(report: dict, path: Path) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description="Regenerate the figures of docs/performance.md from a bench run.")
     parser.add_argument("results", nargs="?", type=Path, default=RESULT_FILE, help="the run's JSON (latest.json)")
+    parser.add_argument("--previous", type=Path, help="the previous run's JSON, shown next to it")
     parser.add_argument("--out", type=Path, default=DOCS_FILE, help="the Markdown file to update")
     args = parser.parse_args()
-    write_markdown(json.loads(args.results.read_text(encoding="utf-8")), args.out)
+    previous = json.loads(args.previous.read_text(encoding="utf-8")) if args.previous else None
+    write_markdown(json.loads(args.results.read_text(encoding="utf-8")), args.out, previous)
     print(f"{args.out} updated from {args.results}")
     return 0
 

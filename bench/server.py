@@ -101,6 +101,20 @@ class Server:
                 pids.append(int(stat.parent.name))
         return sorted(pids)
 
+    def worker_rss_mb(self) -> list[float] | None:
+        """Each worker's resident memory now (VmRSS from /proc, MB), by worker pid order; None where /proc cannot
+        tell."""
+        sizes = []
+        for pid in self.worker_pids():
+            try:
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        sizes.append(round(int(line.split()[1]) / 1024, 1))
+                        break
+            except (OSError, ValueError, IndexError):
+                return None
+        return sizes or None
+
     def connection_spread(self) -> list[int] | None:
         """Established client connections each worker holds (from /proc), or None where /proc cannot tell.
 

@@ -1,7 +1,9 @@
 """`manage.py bench_fixtures VIEWER [--static VIEW FILE]`, run by `make bench` on each of its databases: what the
 measured requests need. Prints one JSON line: an API token and a session cookie for VIEWER (a member of the
-Incubator), the request the P5 page shows, the first synthetic product, the number of requests, and (--static) the
-bytes of VIEW written under STATIC_ROOT as FILE, so that the same bytes can be served as a static file (P4)."""
+Incubator), a session cookie for a community member who is not staff (« Mon espace »), the request the P5 page
+shows, an attachment on it (created once, through the guichet's attachment service), the first synthetic product,
+a product whose id holds a dot (the v3 file), the number of requests, and (--static) the bytes of VIEW written under
+STATIC_ROOT as FILE, so that the same bytes can be served as a static file (P4)."""
 
 import json
 from pathlib import Path
@@ -13,8 +15,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.test import Client
 
 from incubateur.accounts.api_auth import api_token_issue
-from incubateur.guichet.models import Message, Ticket
-from incubateur.registry.models import Product
+from incubateur.core.roles import is_staff
+from incubateur.guichet.models import Attachment, Message, Ticket
+from incubateur.guichet.services.attachments import attachments_add
+from incubateur.registry.models import Member, Product
 from incubateur.synthetic.generator import GHID_PREFIX
 
 
@@ -40,11 +44,16 @@ class Command(BaseCommand):
             .first()
         )
         product = Product.objects.filter(ghid__startswith=GHID_PREFIX).order_by("pk").first()
+        dotted = Product.objects.filter(ghid__contains=".").order_by("ghid").first() or product
+        member = community_member()
         figures = {
             "token": token,
             "cookie": f"{settings.SESSION_COOKIE_NAME}={session_key(user)}",
+            "member_cookie": f"{settings.SESSION_COOKIE_NAME}={session_key(member)}" if member else None,
             "ticket": ticket.reference if ticket else None,
+            "attachment": bench_attachment(ticket, user) if ticket else None,
             "product": product.ghid if product else None,
+            "dotted_product": dotted.ghid if dotted else None,
             "requests": Ticket.objects.count(),
             "static": copy_as_static(*static) if static else None,
         }
@@ -59,6 +68,23 @@ def session_key(user) -> str:
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
     return session.session_key
+
+
+def community_member():
+    """The first member of the community with an account who is not staff (the same choice at any size)."""
+    for member in Member.objects.filter(user__isnull=False).select_related("user").order_by("pk")[:200]:
+        if member.user.is_active and not is_staff(member.user):
+            return member.user
+    return None
+
+
+def bench_attachment(ticket: Ticket, by) -> int:
+    """An attachment on `ticket`, added once through the guichet's service (the same one on every run)."""
+    existing = Attachment.objects.filter(ticket=ticket, name="mesure.txt").order_by("pk").first()
+    if existing is None:
+        content = b"Piece jointe de mesure (make bench).\n" * 200
+        existing = attachments_add(ticket=ticket, files=[("mesure.txt", "text/plain", content)], by=by)[0]
+    return existing.pk
 
 
 def copy_as_static(view: str, name: str) -> dict:

@@ -1,7 +1,9 @@
 """`manage.py bench_import TREE [--rounds N]`, run by `make bench` (P3) on a database with no registry yet: the
 import of the tree into an empty registry (rolled back after each round, so every round is a first import), the
 import over itself, and the bare libyaml parse of the front matter of the same files, in one process. Prints one
-JSON line: the medians in seconds."""
+JSON line: the medians in seconds, and the process's peak RSS (VmHWM) after the first imports and again after the
+re-imports: the bench runs it as a dedicated child, so the peak is the import's own (if the second is well above the
+first, memory grows with the number of imports)."""
 
 import json
 import statistics
@@ -39,6 +41,7 @@ class Command(BaseCommand):
         parse_s = timed(parse, rounds)
         first_s = timed(load, rounds)
         load(commit=True)
+        peak_first_kb = peak_rss_kb()
         again_s = timed(load, rounds)
         figures = {
             "files": len(files),
@@ -48,6 +51,8 @@ class Command(BaseCommand):
             "parse_s": parse_s,
             "import_s": first_s,
             "reimport_s": again_s,
+            "peak_rss_mb_after_import": kb_to_mb(peak_first_kb),
+            "peak_rss_mb": kb_to_mb(peak_rss_kb()),
         }
         self.stdout.write(json.dumps(figures))
 
@@ -61,3 +66,18 @@ def timed(function, rounds: int) -> float:
         function()
         times.append(time.perf_counter() - started)
     return statistics.median(times)
+
+
+def peak_rss_kb() -> int | None:
+    """This process's peak resident memory so far (VmHWM, Linux), in kB; None where /proc cannot tell."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def kb_to_mb(kb: int | None) -> float | None:
+    return round(kb / 1024, 1) if kb is not None else None
