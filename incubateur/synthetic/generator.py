@@ -60,6 +60,7 @@ from incubateur.community import checklists
 from incubateur.community.models import Checklist, ChecklistTick
 from incubateur.core.models import JournalEntry, Visibility
 from incubateur.guichet import workdays
+from incubateur.guichet.converters import new_reference
 from incubateur.guichet.kinds import KIND_INFO, Kind, Topic
 from incubateur.guichet.models import (
     Attachment,
@@ -1071,6 +1072,14 @@ class _Seeder:
 
     def _write_requests(self, plans: list[dict], offers: list, ticket_type, offer_type) -> None:
         rng = self.thread_rng
+        # References are drawn at random (the model's default): among 1,000,000 of them two may be equal (a birthday
+        # clash in ~10^12 values), which the unique index refuses. The app's insert would draw again; here the
+        # clashing ones are drawn again before writing.
+        taken = set(Ticket.objects.values_list("reference", flat=True))
+        for plan in plans:
+            while plan["ticket"].reference in taken:
+                plan["ticket"].reference = new_reference()
+            taken.add(plan["ticket"].reference)
         tickets = _bulk(Ticket, [plan["ticket"] for plan in plans], self.report, "demandes")
         messages, participants, reads, copied, journal = [], [], [], [], []
         for ticket, plan, offer in zip(tickets, plans, offers, strict=True):
