@@ -8,8 +8,8 @@ class RecruitmentConfig(AppConfig):
 
     def ready(self):
         # The public posts' files (cache.py): every save and delete of a post bumps their stamp.
-        # Imported here: models exist only
-        # once the app registry is ready (Django's place for signal wiring, as in registry/apps.py; ARCHITECTURE.md).
+        # Imported here: models exist only once the app registry is ready (Django's place for signal wiring, as in
+        # registry/apps.py; ARCHITECTURE.md).
         from incubateur.recruitment import cache, models
 
         cache.stamp.connect(models.JobPost)

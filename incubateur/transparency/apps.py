@@ -8,8 +8,8 @@ class TransparencyConfig(AppConfig):
 
     def ready(self):
         # The journal's feed (cache.py): every save and delete of a row bumps its stamp.
-        # Imported here: models exist only
-        # once the app registry is ready (Django's place for signal wiring, as in registry/apps.py; ARCHITECTURE.md).
+        # Imported here: models exist only once the app registry is ready (Django's place for signal wiring, as in
+        # registry/apps.py; ARCHITECTURE.md).
         from incubateur.core.models import JournalEntry
         from incubateur.transparency import cache
 
