@@ -42,9 +42,25 @@ stage_lint() {
     DJANGO_SETTINGS_MODULE=config.settings.production $PY manage.py check --deploy --fail-level WARNING
 }
 
+# Each stage runs its tests in TEST_WORKERS processes side by side (pytest-xdist; default: one per core), each file in
+# one process (its module fixtures built once); each process has its own test database. The tests marked `serial`
+# (they restart the PostgreSQL cluster the others use) run after, in one process.
+TEST_WORKERS="${TEST_WORKERS:-$(nproc)}"
+
+run_suite() {
+  local selection="$1"; shift
+  local parallel=0 serial=0
+  $PY -m pytest -m "$selection and not serial" -n "$TEST_WORKERS" --dist loadfile "$@" || parallel=$?
+  [ "$parallel" = 0 ] || [ "$parallel" = 5 ] || return "$parallel"
+  $PY -m pytest -m "$selection and serial" "$@" || serial=$?
+  # pytest's 5 is "no test selected": fine for one half (a single file asked for), not for both.
+  if [ "$parallel" = 5 ] && [ "$serial" = 5 ]; then return 5; fi
+  [ "$serial" = 0 ] || [ "$serial" = 5 ] || return "$serial"
+}
+
 stage_sqlite() {
   echo "== Tests sur SQLite"
-  $PY -m pytest -m "not browser" "$@"
+  run_suite "not browser" "$@"
 }
 
 PG_DIR=""
@@ -86,7 +102,7 @@ stage_postgres() {
   echo "== Tests sur PostgreSQL"
   trap stop_postgres EXIT
   start_postgres
-  $PY -m pytest -m "not browser" "$@"
+  run_suite "not browser" "$@"
   stop_postgres
   unset DATABASE_URL
   trap - EXIT
@@ -95,7 +111,7 @@ stage_postgres() {
 stage_browser() {
   echo "== Tests dans Chromium"
   if [ ! -x /usr/bin/chromium ]; then apt_install chromium; fi
-  $PY -m pytest -m browser "$@"
+  run_suite "browser" "$@"  # one Chromium and one live server per process
 }
 
 stage="${1:-all}"

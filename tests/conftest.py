@@ -13,6 +13,11 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "sample: reads the beta.gouv.fr sample (skipped without it: `make sample`)")
     config.addinivalue_line(
         "markers",
+        "serial: stops or restarts a server that other tests use (the PostgreSQL cluster): `make test` runs these "
+        "after the others, in one process",
+    )
+    config.addinivalue_line(
+        "markers",
         "shared_sample: asserts the figures of the team's sample in ../shared (skipped on the full tree that "
         "`make sample` fetches)",
     )

@@ -520,6 +520,7 @@ def _summary(answers: list[Answer]) -> str:
     return f"statuses {counts}; first unexpected answer: {odd}"
 
 
+@pytest.mark.serial  # restarts and stops the cluster: no other test may be using it meanwhile
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only (the SQLite stage skips it)")
 @pytest.mark.skipif(
     not (PG_CTL and PG_DATA),

@@ -7,6 +7,7 @@ person's browser at the provider (a `requests` session: the provider's cookies) 
 relying party, whose URL it returns.
 """
 
+import fcntl
 import json
 import os
 import shutil
@@ -46,7 +47,13 @@ def _install() -> None:
             "node and npm are needed for the ProConnect tests: apt-get install nodejs npm (scripts/test.sh does it "
             "as root)."
         )
-    subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=HERE, check=True, capture_output=True, timeout=600)
+    # Test processes run side by side (pytest-xdist): one installs, the others wait for it and find it done.
+    with open(HERE / ".npm-install.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (HERE / "node_modules" / "oidc-provider").is_dir():
+            subprocess.run(
+                ["npm", "ci", "--no-audit", "--no-fund"], cwd=HERE, check=True, capture_output=True, timeout=600
+            )
 
 
 class OIDCProvider:
