@@ -3,13 +3,18 @@
 A token is shown once, when issued; only its SHA-256 is stored (`ApiToken.hash`). Public operations accept
 anonymous requests (`optional_token`): a token then only adds personal fields; an absent header is anonymous, a
 header that does not carry a usable token is a 401, never a silent downgrade to anonymous.
+
+A token is looked up on every request (one query on the unique index of `token_hash`, its account joined): a revoked
+token, or the token of a deactivated account, is refused at once. The SQL of that query is compiled once per
+connection (`_Lookup`), not on every request; `last_used_at` is written at most once a minute.
 """
 
 import secrets
+import threading
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
@@ -51,11 +56,63 @@ def has_token(request: HttpRequest) -> bool:
     return isinstance(getattr(request, "auth", None), ApiToken)
 
 
+class _Lookup:
+    """`ApiToken.objects.usable().select_related("user").filter(token_hash=…)` compiled once for one connection:
+    the same SQL, parameters and rows (the ORM's converters, `from_db`, the account cached on the token as
+    `select_related` caches it), without building and compiling the query on every request (most of the time
+    a token costs otherwise). `token_hash` is unique: at most one row."""
+
+    SENTINEL = "\x00token_hash"  # a hash is 64 hexadecimal digits: never this
+
+    def __init__(self, alias: str):
+        self.alias = alias
+        self.connection = connections[alias]
+        queryset = ApiToken.objects.usable().select_related("user").filter(token_hash=self.SENTINEL).order_by()
+        self.compiler = queryset.query.get_compiler(alias)
+        self.sql, params = self.compiler.as_sql()
+        self.params = list(params)
+        self.position = self.params.index(self.SENTINEL)
+        columns = [expression for expression, _, _ in self.compiler.select]
+        self.converters = self.compiler.get_converters(columns)
+        tokens = ApiToken._meta.db_table
+        self.split = sum(1 for column in columns if column.alias == tokens)
+        self.names = [column.target.attname for column in columns]
+        if any(column.alias != tokens for column in columns[: self.split]):  # select_related's order
+            raise RuntimeError("The token lookup expects the token's columns first.")  # pragma: no cover
+        self.cache_user = ApiToken._meta.get_field("user").set_cached_value
+
+    def find(self, token_hash: str) -> ApiToken | None:
+        params = self.params.copy()
+        params[self.position] = token_hash
+        with self.connection.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        if self.converters:
+            row = next(self.compiler.apply_converters([row], self.converters))
+        token = ApiToken.from_db(self.alias, self.names[: self.split], row[: self.split])
+        self.cache_user(token, User.from_db(self.alias, self.names[self.split :], row[self.split :]))
+        return token
+
+
+_lookups = threading.local()  # each thread its connection (Django's connections are per thread), its lookup
+
+
+def find_usable_token(token_hash: str) -> ApiToken | None:
+    """The usable token with this hash and its account, in one query."""
+    alias = ApiToken.objects.db
+    lookup = getattr(_lookups, "lookup", None)
+    if lookup is None or lookup.alias != alias or lookup.connection is not connections[alias]:
+        lookup = _lookups.lookup = _Lookup(alias)
+    return lookup.find(token_hash)
+
+
 def authenticate(secret: str) -> ApiToken | None:
     """The usable token with this secret (one query), its `last_used_at` refreshed if older than a minute."""
     if not secret:
         return None
-    token = ApiToken.objects.usable().select_related("user").filter(token_hash=ApiToken.hash(secret)).first()
+    token = find_usable_token(ApiToken.hash(secret))
     if token is None:
         return None
     now = timezone.now()

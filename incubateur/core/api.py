@@ -6,6 +6,10 @@ message is about the whole action. config/api.py also maps a service's `NotAllow
 
 Every moment in `/api/v1/` is ISO 8601 in Europe/Paris with its offset (`2026-03-29T10:00:00+02:00`): `when()` for
 a value built by hand, and config/api.py's renderer for `datetime` fields of the Schemas.
+
+`stamp_key()` is `Stamp.key()` for the endpoints that keep a rendered body under a version stamp (the v1 lists,
+`/api/v1/organisation`): the stamp's version read from core/published.py's directory when it vouches for it (a
+stat, no query), else from the database.
 """
 
 from datetime import datetime
@@ -14,6 +18,9 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from ninja import Field, Schema
 from ninja.errors import ValidationError as NinjaValidationError
+
+from incubateur.core import published
+from incubateur.core.stamps import Stamp
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 500
@@ -80,3 +87,41 @@ class Page(Schema):
 
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=f"Nombre d'éléments (au plus {MAX_LIMIT}).")
     offset: int = Field(0, ge=0, le=MAX_OFFSET, description="Nombre d'éléments à sauter.")
+
+
+# --- Version stamps without a query -----------------------------------------------------------------------------
+
+_entries: dict[str, published.Entry] = {}
+
+
+def watched(stamp: Stamp) -> bool:
+    """Whether core/published.py marks every bump of `stamp` (`published.watched`)."""
+    return published.watched(stamp)
+
+
+def stamp_version(stamp: Stamp) -> str:
+    """The committed version of `stamp`, as `stamp.version()` gives it, without a query when core/published.py
+    vouches for it: the stamp is watched, PUBLISHED_ROOT is on, this process has read the stamp from the database
+    once, and the stamp's directory holds one version and no mark (a bump leaves a mark from inside its transaction
+    until the committed version is written back; PublishedFilesMiddleware serves files on the same rule). Else the
+    database (one query, which also publishes the version on disk when nothing is pending). Inside a transaction
+    that bumped the stamp there is a mark: its own uncommitted version is read from the database. A disk that
+    fails (unwritable, full) only costs the query."""
+    if not watched(stamp):
+        return stamp.version()
+    entry = _entries.get(stamp.name)
+    if entry is None:
+        entry = _entries[stamp.name] = published.Entry((stamp,), "", daily=False)
+    base = published.root()
+    try:
+        versions = published.disk_versions(base, entry) if base is not None else None
+        if versions is None:
+            versions = published.db_versions(entry)
+    except OSError:
+        return stamp.version()
+    return versions[0]
+
+
+def stamp_key(stamp: Stamp, name: str) -> str:
+    """`stamp.key(name)` (daily: the date is in the key), the same string, its version from `stamp_version()`."""
+    return f"{stamp.name}:{name}:{stamp_version(stamp)}:{published.today()}"

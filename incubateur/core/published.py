@@ -94,6 +94,13 @@ def register(path: str, *, stamps: tuple[Stamp, ...], content_type: str, daily: 
     _families.update((stamp.name, stamp) for stamp in entry.stamps)
 
 
+def watched(stamp: Stamp) -> bool:
+    """Whether this module marks every bump of `stamp` (dirty mark before the commit, version after): it does for
+    the stamps of the registered files (`register`, called from the apps' `ready()`, so in every process), and only
+    for them."""
+    return _families.get(stamp.name) is stamp
+
+
 def register_pattern(
     prefix: str, suffix: str, *, stamps: tuple[Stamp, ...], content_type: str, daily: bool = False
 ) -> None:

@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
-from incubateur.core.api import ErrorOut, PersonOut
+from incubateur.core.api import ErrorOut, PersonOut, stamp_key
 from incubateur.core.ministries import MINISTRIES
 from incubateur.organisation import cache, selectors
 
@@ -104,27 +104,31 @@ class ContactOut(Schema):
     explanation: str
 
 
-# The last body served by this process, with its versioned key: one entry.
-_last_body: dict[str, tuple[str, bytes]] = {}
+# The last body served by this process, with its versioned key and its ETag: one entry.
+_last_body: dict[str, tuple[str, str, bytes]] = {}
 
 
 @router.get("", response=IncubatorOrganisationOut, auth=None, summary="L'organisation de l'Incubateur")
 def organisation(request: HttpRequest):
     """Rendered once per organisation version; conditional GET with an ETag. The process keeps the last body next
-    to its key (which holds the version): a hit reads only the stamp (one query)."""
-    key = cache.key("api:organisation")
-    etag = f'"{hashlib.sha256(key.encode()).hexdigest()[:32]}"'
+    to its key (which holds the version) and ETag: a hit reads only the stamp's version, from the disk when
+    core/published.py vouches for it (`core.api.stamp_key`: no query; else one)."""
+    key = stamp_key(cache.stamp, "api:organisation")
+    kept = _last_body.get("organisation")
+    if kept is not None and kept[0] != key:
+        kept = None
+    etag = kept[1] if kept is not None else f'"{hashlib.sha256(key.encode()).hexdigest()[:32]}"'
     if etag in request.headers.get("If-None-Match", ""):
         response = HttpResponseNotModified()
     else:
-        kept = _last_body.get("organisation")
-        body = kept[1] if kept is not None and kept[0] == key else django_cache.get(key)
-        if body is None:
-            data = IncubatorOrganisationOut.model_validate(_organisation_data()).model_dump(mode="json")
-            body = json.dumps(data, ensure_ascii=False).encode()
-            django_cache.set(key, body, timeout=24 * 3600)
-        _last_body["organisation"] = (key, body)
-        response = HttpResponse(body, content_type="application/json; charset=utf-8")
+        if kept is None:
+            body = django_cache.get(key)
+            if body is None:
+                data = IncubatorOrganisationOut.model_validate(_organisation_data()).model_dump(mode="json")
+                body = json.dumps(data, ensure_ascii=False).encode()
+                django_cache.set(key, body, timeout=24 * 3600)
+            kept = _last_body["organisation"] = (key, etag, body)
+        response = HttpResponse(kept[2], content_type="application/json; charset=utf-8")
     response["ETag"] = etag
     response["Cache-Control"] = "public, max-age=60"
     return response

@@ -7,8 +7,9 @@ Without a token these keys are absent. An Authorization header with an invalid o
 The first page of a list read without filters is rendered once per registry version (`registry.cache`, bumped by
 every write; and per day, as `active` depends on the date) and served from the cache, unless it holds personal
 fields (their accounts are outside the registry's version). Each process also keeps the last body of each list
-and size next to its tag: a hit then reads only the registry's stamp (one query) and decodes no stored blob; the tag
-holds the stamp's version, so a body is never served after a write has moved it.
+and size next to its tag: a hit decodes no stored blob and reads only the registry's version, from the disk when
+core/published.py vouches for it (`core.api.stamp_key`: no query; else one); the tag holds the stamp's version, so
+a body is never served after a write has moved it.
 """
 
 import functools
@@ -24,7 +25,7 @@ from ninja.errors import HttpError
 from ninja.renderers import JSONRenderer
 
 from incubateur.accounts.api_auth import has_token, optional_token
-from incubateur.core.api import DEFAULT_LIMIT, MAX_LIMIT, BadRequestOut, ErrorOut, Page
+from incubateur.core.api import DEFAULT_LIMIT, MAX_LIMIT, BadRequestOut, ErrorOut, Page, stamp_key
 from incubateur.registry import cache as registry_cache
 from incubateur.registry import selectors
 from incubateur.registry.api.schemas import (
@@ -102,7 +103,7 @@ def _cached_page(
     """
     if page.offset != 0 or page.limit not in (DEFAULT_LIMIT, MAX_LIMIT):
         return build()
-    tag = registry_cache.key(f"api-v1:{name}:{page.limit}")
+    tag = stamp_key(registry_cache.stamp, f"api-v1:{name}:{page.limit}")
     stored_key = f"registry:api-v1:{name}:{page.limit}"
     stored = _bodies.get(stored_key)
     if stored is None or stored[0] != tag:
