@@ -329,11 +329,21 @@ class Ticket(models.Model):
             models.Index(fields=["status", "first_response_due"]),
             # The desk's work queues (#19), most urgent first: « À traiter » and « Non attribuées » (an assignee, or
             # none, and an open status), « Par pôle ». Each reads its open rows by index and sorts only those.
-            models.Index(fields=["assignee", "status", "first_response_due", "id"], name="guichet_ticket_assignee_q"),
-            models.Index(fields=["pole", "status", "first_response_due", "id"], name="guichet_ticket_pole_q"),
+            # `confidential` and `requester` close each one: `for_user`'s test of a row is then read in the index
+            # too, and the tabs' bounded counts never visit the table (at 100,000 requests, 1,000 scattered row
+            # reads per tab: 18 ms a desk, against 1 ms).
+            models.Index(
+                fields=["assignee", "status", "first_response_due", "id", "confidential", "requester"],
+                name="guichet_ticket_assignee_q",
+            ),
+            models.Index(
+                fields=["pole", "status", "first_response_due", "id", "confidential", "requester"],
+                name="guichet_ticket_pole_q",
+            ),
             # « En retard »: open, never answered (IS NULL is an equality for the index), due before now.
             models.Index(
-                fields=["status", "first_response_at", "first_response_due", "id"], name="guichet_ticket_overdue_q"
+                fields=["status", "first_response_at", "first_response_due", "id", "confidential", "requester"],
+                name="guichet_ticket_overdue_q",
             ),
             models.Index(fields=["requester", "-created_at"]),
         ]
@@ -550,7 +560,10 @@ class AttachmentQuerySet(models.QuerySet):
         if is_staff(user):
             handles |= Q(ticket__confidential=False)
         notes = handles & ~Q(ticket__requester=user)
-        return self.filter(ticket__in=Ticket.objects.for_user(user).values("pk")).filter(
+        # The request's scope as a correlated EXISTS on its primary key, not `ticket__in` (a list of every request
+        # the account sees, built in full by SQLite on every read of an attachment: 100 ms at 100,000, #19).
+        visible = Exists(Ticket.objects.for_user(user).filter(pk=OuterRef("ticket")))
+        return self.filter(visible).filter(
             Q(message__isnull=True) | Q(message__internal=False) | Q(message__internal=True) & notes
         )
 

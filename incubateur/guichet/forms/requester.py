@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 
 from incubateur.core.ministries import MINISTRY_CHOICES
 from incubateur.guichet.forms.attachments import AttachmentsField
-from incubateur.guichet.forms.fields import MessageField, StaffChoiceField
+from incubateur.guichet.forms.fields import MessageField, Select, StaffChoiceField
 from incubateur.guichet.kinds import Kind, Topic, info
 from incubateur.guichet.models import Status, Ticket
 from incubateur.guichet.selectors.requester import StaffChoice, current_staff, poles
@@ -243,6 +243,7 @@ class AssignForm(VersionedForm):
         label="Ou un pôle",
         queryset=None,
         required=False,
+        widget=Select,
         empty_label="Sélectionner un pôle",
         help_text="Son référent du guichet, à défaut sa ou son responsable, recevra la demande",
     )

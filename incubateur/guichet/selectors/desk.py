@@ -96,16 +96,20 @@ def in_tab(tickets: TicketQuerySet, tab: str, *, user, pole, now: datetime.datet
 COUNT_CAP = 1000
 
 
-def tab_counts(tickets: TicketQuerySet, *, user, pole, now: datetime.datetime) -> dict[str, int]:
-    """Every tab's count, bounded: one query whose cost does not grow with the number of requests.
+def tab_counts(
+    tickets: TicketQuerySet, *, user, pole, now: datetime.datetime, tabs: tuple[str, ...] | None = None
+) -> dict[str, int]:
+    """Every tab's count (or only those of `tabs`), bounded: one query whose cost does not grow with the number of
+    requests.
 
     Each tab counts the rows of a subquery LIMITed to COUNT_CAP + 1 over the same scoped queryset as its rows (the
     same `for_user` scope: a confidential request is counted only for the people who see it). A count above
     COUNT_CAP means "more than COUNT_CAP" (`count_label`).
     """
     cap = COUNT_CAP
+    wanted = [tab for tab in TABS if tabs is None or tab in tabs]
     parts, params = [], []
-    for n, tab in enumerate(TABS):
+    for n, tab in enumerate(wanted):
         if tab == POLE and pole is None:
             parts.append("0")
             continue
@@ -116,7 +120,7 @@ def tab_counts(tickets: TicketQuerySet, *, user, pole, now: datetime.datetime) -
     with connections[tickets.db].cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(parts), params)
         values = cursor.fetchone()
-    return {tab: int(value) for tab, value in zip(TABS, values, strict=True)}
+    return {tab: int(value) for tab, value in zip(wanted, values, strict=True)}
 
 
 def count_label(count: int) -> str:
@@ -222,31 +226,61 @@ def _read(tickets: TicketQuerySet, tab: str, order: tuple[str, str], limit: int)
     return [found[pk] for pk in ids if pk in found]
 
 
-def desk_page(tickets: TicketQuerySet, tab: str, cursor: str | None) -> DeskPage:
+# What a row of the desk's table shows (views/desk.py `desk_rows`; « Mon espace »'s preview of it, public/
+# my_space.html, also names people with `display_name`), its cursor and `is_overdue` read: these columns and
+# nothing else (a user's password hash, a product's texts…: columns the page would convert for nothing). A field
+# left out would cost a query per row: tests/synthetic/test_query_counts.py counts both pages.
+DESK_COLUMNS = (
+    "reference",
+    "subject",
+    "confidential",
+    "recorded_by_id",
+    "kind",
+    "topic",
+    "channel",
+    "status",
+    "first_response_due",
+    "first_response_at",
+    "created_at",
+    "product__name",
+    "requester__first_name",
+    "requester__last_name",
+    "requester__email",
+    "requester__username",
+    "assignee__first_name",
+    "assignee__last_name",
+    "assignee__email",
+    "assignee__username",
+)
+
+
+def desk_page(tickets: TicketQuerySet, tab: str, cursor: str | None, *, per_page: int | None = None) -> DeskPage:
     """One page of the tab's requests, from the cursor (`?curseur=`), with their people and product: 1 query for
     "toutes", 4 for a work queue (`_read`); twice that when a "previous" cursor reaches the start, which is then
-    the first page."""
+    the first page. `per_page`: fewer rows (« Mon espace »'s first few); PER_PAGE by default, read at call time
+    (tests lower it)."""
+    per_page = per_page or PER_PAGE
     field, descending = tab_order(tab)
     order = (f"-{field}", "-pk") if descending else (field, "pk")
     reverse = (field, "pk") if descending else (f"-{field}", "-pk")
-    tickets = tickets.select_related("product", "requester", "assignee").defer("body", "product__description")
+    tickets = tickets.select_related("product", "requester", "assignee").only(*DESK_COLUMNS)
     position = Cursor.decode(cursor)
     rows: list | None = None
     number, has_more_before, has_more_after = 1, False, False
     if position is not None and not position.forward:
         # Backwards: the PER_PAGE rows before the cursor, read in reverse order and put back in the tab's order.
         after_q = keyset_q(field, moment=position.moment, pk=position.pk, greater=descending)
-        found = _read(tickets.filter(after_q), tab, reverse, PER_PAGE + 1)
-        if len(found) > PER_PAGE:
-            rows, number, has_more_before, has_more_after = found[:PER_PAGE][::-1], position.number, True, True
+        found = _read(tickets.filter(after_q), tab, reverse, per_page + 1)
+        if len(found) > per_page:
+            rows, number, has_more_before, has_more_after = found[:per_page][::-1], position.number, True, True
         else:
             position = None  # the start is reached: the first page (full, whatever was added or removed)
     if rows is None:
         if position is not None:  # forwards from the cursor
             tickets = tickets.filter(keyset_q(field, moment=position.moment, pk=position.pk, greater=not descending))
             number, has_more_before = position.number, True
-        found = _read(tickets, tab, order, PER_PAGE + 1)
-        rows, has_more_after = found[:PER_PAGE], len(found) > PER_PAGE
+        found = _read(tickets, tab, order, per_page + 1)
+        rows, has_more_after = found[:per_page], len(found) > per_page
     now = timezone.now()
     for ticket in rows:
         ticket.late = ticket.is_overdue(now)

@@ -167,7 +167,7 @@ def _render_ticket(request, ticket: Ticket, **bound_forms):
     see_reads = perms.can_see_reads(user, ticket)
     notes = perms.can_write_internal_note(user, ticket)
     page = selectors.ticket_page(ticket, with_notes=notes, with_reads=see_reads)
-    ticket_files = _attach_files(user, ticket, page.messages)
+    ticket_files = _attach_files(ticket, page.messages)
 
     staff: list[selectors.StaffChoice] | None = None
 
@@ -212,10 +212,14 @@ def _render_ticket(request, ticket: Ticket, **bound_forms):
     )
 
 
-def _attach_files(user, ticket: Ticket, thread) -> list[Attachment]:
-    """The request's own attachments; each message of the thread gets its `files` (one query, scoped)."""
+def _attach_files(ticket: Ticket, thread) -> list[Attachment]:
+    """The request's own attachments; each message of the thread gets its `files` (one query). The request is the
+    reader's already (`for_user`) and the thread holds only the messages they may read (internal notes for the
+    people who handle it: the rule `Attachment.objects.for_user` applies too), so the files shown are the request's
+    and those messages', nothing else; the download applies `Attachment.objects.for_user` again. No second scoping
+    here: building its nested subqueries took 10 ms of Python a page, the plain query 0.6 ms (#19)."""
     by_message: dict[int | None, list[Attachment]] = {}
-    for attachment in Attachment.objects.for_user(user).filter(ticket=ticket):
+    for attachment in Attachment.objects.filter(ticket=ticket):
         by_message.setdefault(attachment.message_id, []).append(attachment)
     for message in thread:
         message.files = by_message.get(message.pk, [])
