@@ -61,21 +61,27 @@ def my_space(user) -> MySpace:
     for product in products:
         product.phase_label = PhaseName(product.current_phase).label if product.current_phase in PhaseName else ""
     team_products = {product.pk for product in products}
-    offers = desk_selectors.offers_page(
-        user,
-        view=desk_selectors.OFFERS_MY_TEAMS,
-        status=OfferStatus.PENDING,
-        team_products=team_products,
-        page_number=1,
-    )
+    # The offers made to my teams: none without a team (not even a query to build and send).
+    offers = Block(rows=[], count=0)
+    if team_products:
+        offers = Block.of(
+            desk_selectors.offers_page(
+                user,
+                view=desk_selectors.OFFERS_MY_TEAMS,
+                status=OfferStatus.PENDING,
+                team_products=team_products,
+                page_number=1,
+            )
+        )
     return MySpace(
         member=Member.objects.filter(user=user).first(),
         products=products,
         requests=Block.of(requester_selectors.my_tickets_page(user, 1)),
         applications=Block.of(programme_selectors.my_applications_page(user, 1)),
-        offers=Block.of(offers),
+        offers=offers,
         staff=_staff_blocks(user) if is_staff(user) else None,
-        reviews_waiting=sum(1 for review in registry_perms.reviews_for(user) if not review.decision),
+        # Counted in the database: never every review read to count the undecided ones (an administrator sees all).
+        reviews_waiting=registry_perms.waiting_review_count(user),
     )
 
 
@@ -83,13 +89,15 @@ def _staff_blocks(user) -> StaffBlocks:
     now = timezone.now()
     scope = desk_selectors.desk_scope(user, desk_selectors.DeskFilters())
 
-    # The desk's own bounded counts ("plus de 1 000"), in one query: never a scan of every open request (#19).
-    counts = desk_selectors.tab_counts(scope, user=user, pole=None, now=now)
+    # The desk's own bounded counts ("plus de 1 000") of the two tabs shown, in one query: never a scan of every
+    # open request (#19), nor the counts of the tabs not shown.
+    shown = (desk_selectors.MINE, desk_selectors.OVERDUE)
+    counts = desk_selectors.tab_counts(scope, user=user, pole=None, now=now, tabs=shown)
 
     def tab(name: str) -> Block:
         rows = desk_selectors.in_tab(scope, name, user=user, pole=None, now=now)
-        page = desk_selectors.desk_page(rows, name, None)
-        return Block(rows=list(page.object_list[:PREVIEW]), count=desk_selectors.count_label(counts[name]))
+        page = desk_selectors.desk_page(rows, name, None, per_page=PREVIEW)  # the desk's first rows, no more
+        return Block(rows=list(page.object_list), count=desk_selectors.count_label(counts[name]))
 
     blocks = StaffBlocks(to_handle=tab(desk_selectors.MINE), overdue=tab(desk_selectors.OVERDUE))
     mine = list(Portfolio.objects.filter(manager=user).order_by("order", "label"))
@@ -136,6 +144,6 @@ def figures() -> Figures:
     )
 
 
-def open_calls(limit: int = 3) -> list:
-    """The calls open now, closing soonest first (the programmes' own reading, one query)."""
-    return programme_selectors.open_calls(limit=limit)
+def open_calls(limit: int = 3, *, now=None) -> list:
+    """The calls open at `now` (default: now), closing soonest first (the programmes' own reading, one query)."""
+    return programme_selectors.open_calls(now=now, limit=limit)

@@ -196,12 +196,14 @@ class ProductQuerySet(models.QuerySet):
         if user is None or not user.is_authenticated:
             return self.none()
         today = today or timezone.localdate()
+        # An uncorrelated `pk IN (...)`: the few products of this person's running missions, read from the mission
+        # side. A correlated EXISTS made SQLite test it against every product (15 ms at 10,000 products, #19).
         running = (
-            MissionProduct.objects.filter(product=models.OuterRef("pk"), mission__member__user=user)
-            .filter(mission__start__lte=today)
+            MissionProduct.objects.filter(mission__member__user=user, mission__start__lte=today)
             .filter(Q(mission__end__isnull=True) | Q(mission__end__gte=today))
+            .values("product_id")
         )
-        return self.filter(models.Exists(running))
+        return self.filter(pk__in=running)
 
     def with_current_phase(self):
         """Annotate `current_phase`: the name of the phase that started last (None for a product without phases)."""

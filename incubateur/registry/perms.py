@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import holidays
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 from django.utils import timezone
 
 from incubateur.core.models import JournalEntry
@@ -210,15 +210,9 @@ def can_review(user, review: Review) -> bool:
     return Team.objects.filter(incubator_id__in=incubators, members__user=user).exists()
 
 
-def reviews_for(user, now: datetime | None = None) -> list[Review]:
-    """The reviews `user` may see and decide (the queue's scope), newest first: what `can_review` allows. Two
-    queries; everyone else: none."""
-    reviews = Review.objects.select_related("member", "product", "requested_by", "decided_by")
-    if not is_member(user):
-        return []
-    if is_admin(user):
-        return list(reviews)
-    my_incubators = Team.objects.filter(members__user=user).values("incubator_id")
+def _team_review_scope(my_incubators) -> Q:
+    """The reviews of the incubators `my_incubators` (ids, or a subquery of them): a newcomer's, through the products
+    of their first mission; a product's, through its incubators."""
     first_mission = (
         Mission.objects.filter(member=OuterRef(OuterRef("member_id")))  # the review's, from inside `for_member`
         .order_by("order", "start", "pk")
@@ -230,7 +224,18 @@ def reviews_for(user, now: datetime | None = None) -> list[Review]:
     for_product = Exists(
         ProductIncubator.objects.filter(incubator_id__in=my_incubators, product_id=OuterRef("product_id"))
     )
-    scope = Q(member__isnull=False) & for_member | Q(product__isnull=False) & for_product
+    return Q(member__isnull=False) & for_member | Q(product__isnull=False) & for_product
+
+
+def reviews_for(user, now: datetime | None = None) -> list[Review]:
+    """The reviews `user` may see and decide (the queue's scope), newest first: what `can_review` allows. Two
+    queries; everyone else: none."""
+    reviews = Review.objects.select_related("member", "product", "requested_by", "decided_by")
+    if not is_member(user):
+        return []
+    if is_admin(user):
+        return list(reviews)
+    scope = _team_review_scope(Team.objects.filter(members__user=user).values("incubator_id"))
     if not is_staff(user):
         return list(reviews.filter(scope))
     # Staff: also the escalated ones, or those past the delay (in working days: checked here, in Python, on the few
@@ -240,6 +245,31 @@ def reviews_for(user, now: datetime | None = None) -> list[Review]:
     rows = reviews.filter(scope | Q(escalated_at__isnull=False) | old_enough)
     mine = set(reviews.filter(scope).values_list("pk", flat=True))
     return [review for review in rows if review.pk in mine or review_is_escalated(review, now)]
+
+
+def waiting_review_count(user, now: datetime | None = None) -> int:
+    """How many of `reviews_for(user)` wait for a decision, counted in the database (« Mon espace »'s link to the
+    queue): the same scope, without reading every review. One query; everyone else: none."""
+    if not is_member(user):
+        return 0
+    waiting = Review.objects.filter(decision="")
+    if is_admin(user):
+        return waiting.count()
+    scope = _team_review_scope(Team.objects.filter(members__user=user).values("incubator_id"))
+    if not is_staff(user):
+        return waiting.filter(scope).count()
+    # Staff: also the escalated ones, or those past the delay (in working days: checked here, in Python, as
+    # `reviews_for` does, on the few undecided ones asked for at least that many calendar days ago).
+    now = now or timezone.now()
+    old_enough = Q(requested_at__lte=now - timedelta(days=settings.REVIEW_ESCALATION_WORKDAYS))
+    rows = (
+        waiting.filter(scope | Q(escalated_at__isnull=False) | old_enough)
+        .annotate(mine=ExpressionWrapper(scope, output_field=BooleanField()))
+        .values_list("mine", "escalated_at", "requested_at")
+    )
+    return sum(
+        1 for mine, escalated_at, at in rows if mine or escalated_at is not None or review_escalation_due(at) <= now
+    )
 
 
 def can_see_pending_product(user, product: Product) -> bool:
