@@ -5,9 +5,14 @@ middleware answers from the cache before sessions, authentication, CSRF and the 
 path and query, the versions of the given stamps (any write to their data makes the entry stale at once), the
 day (dates shown change at midnight) and the process (a deployment restarts processes: templates may have
 changed). Only a 200 without cookies is stored.
+
+What changes by the clock alone, without a write that moves a stamp (a call opens or closes at its minute), is
+bounded by the view: `valid_until(response, moment)` stores the entry with that instant (the next time what the page
+shows changes by itself), and a hit at or after it is a miss (the view renders again).
 """
 
 import functools
+import math
 import threading
 import uuid
 from collections import OrderedDict
@@ -55,6 +60,20 @@ class _LocalPages:
 
 
 _local = _LocalPages()
+
+
+def valid_until(response, moment):
+    """Say that `response` is true only before `moment` (an aware datetime; None: no such limit), and return it.
+
+    For pages whose content changes by the clock without any write: the view computes the next such instant from the
+    data it read, at the same `now`. The cache never serves the page at or after `moment`."""
+    response.public_page_until = moment
+    return response
+
+
+def _expired(entry) -> bool:
+    until = entry[3]
+    return until is not None and timezone.now() >= until
 
 
 def public_page(*stamps: Stamp):
@@ -118,20 +137,25 @@ class PublicPageCacheMiddleware:
                 stored = cache.get(key)
                 if stored is not None:
                     _local.set(key, stored)
+            if stored is not None and _expired(stored):
+                stored = None  # past the instant the view gave: render it again (and store it over this one)
         except DatabaseError:
             # The database cache is unreachable or locked: the request goes on without the cache, and the
             # DatabaseUnavailable middleware answers 503 if the view needs the database too.
             return self.get_response(request)
         if stored is not None:
-            status, headers, body = stored
+            status, headers, body, _until = stored
             response = HttpResponse(body, status=status)
             for name, value in headers:
                 response[name] = value
             return response
         response = self.get_response(request)
         user = getattr(request, "user", None)
+        until = getattr(response, "public_page_until", None)
+        now = timezone.now()
         if (
             response.status_code == 200
+            and (until is None or until > now)
             and not response.cookies
             # A page with a CSRF token holds a form to post: its token belongs to this visitor.
             and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
@@ -143,9 +167,10 @@ class PublicPageCacheMiddleware:
             and not (user is not None and user.is_authenticated)
         ):
             headers = [(k, v) for k, v in response.items() if k.lower() not in _SKIPPED_HEADERS]
-            entry = (response.status_code, headers, response.content)
+            entry = (response.status_code, headers, response.content, until)
+            timeout = TIMEOUT if until is None else min(TIMEOUT, math.ceil((until - now).total_seconds()))
             try:
-                cache.set(key, entry, timeout=TIMEOUT)
+                cache.set(key, entry, timeout=timeout)
             except DatabaseError:
                 return response
             _local.set(key, entry)

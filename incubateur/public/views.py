@@ -1,12 +1,14 @@
 from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from incubateur.core.pagecache import public_page
+from incubateur.core.pagecache import public_page, valid_until
 from incubateur.core.stamps import cached_html
 from incubateur.organisation import cache as organisation_cache
+from incubateur.programmes import cache as programmes_cache
 from incubateur.public import selectors
 from incubateur.registry import cache as registry_cache
 
@@ -26,16 +28,23 @@ def _home_fragments() -> tuple[str, ...]:
     return cached_html(registry_cache.key(f"fragments:home:{organisation_cache.version()}"), render_fragments)
 
 
-# Not in the public page cache: the open calls change at the minute a call opens or closes (as /programmes/).
+# In the public page cache under the stamps of what it shows (reasons, figures, calls) and the day (the figures count
+# today's missions); the open calls also change by the clock, at the minute a call opens or closes: the entry holds
+# until the next such instant (`programmes.cache.next_change`, read at the same `now` as the calls).
+@public_page(registry_cache.stamp, organisation_cache.stamp, programmes_cache.stamp)
 @login_not_required
 @require_safe
 def home(request):
+    now = timezone.now()
     reasons_html, figures_html = _home_fragments()
-    return render(
+    response = render(
         request,
         "public/home.html",
-        {"reasons_html": reasons_html, "figures_html": figures_html, "open_calls": selectors.open_calls()},
+        {"reasons_html": reasons_html, "figures_html": figures_html, "open_calls": selectors.open_calls(now=now)},
     )
+    if not request.user.is_authenticated:  # never stored for a logged-in visitor: no need to read it
+        valid_until(response, programmes_cache.next_change(now))
+    return response
 
 
 @never_cache

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from incubateur.core import published
 from incubateur.core.markup import render_markdown
+from incubateur.core.pagecache import public_page
 from incubateur.core.roles import is_member
 from incubateur.recruitment import cache as recruitment_cache
 from incubateur.recruitment import perms, selectors, services
@@ -42,6 +43,10 @@ def _editable_or_404(request, pk: int) -> JobPost:
     return post
 
 
+# Cached whole for anonymous visitors (core/pagecache.py) under the stamps of the public posts (cache.py): a post's
+# write, a product's or a pole's (their names); the worker's transitions bump the registry's and the organisation's.
+# Posts open and close by their dates: the cache's key holds the day.
+@public_page(*recruitment_cache.STAMPS)
 @login_not_required
 @require_safe
 def post_list(request):
@@ -62,6 +67,7 @@ def post_list(request):
     )
 
 
+@public_page(*recruitment_cache.STAMPS)  # as the list: a post's page shows its dates, product and pole
 @login_not_required
 @require_safe
 def post_detail(request, pk: int):

@@ -11,7 +11,8 @@ class TransparencyConfig(AppConfig):
         # Imported here: models exist only once the app registry is ready (Django's place for signal wiring, as in
         # registry/apps.py; ARCHITECTURE.md).
         from incubateur.core.models import JournalEntry
-        from incubateur.transparency import cache
+        from incubateur.transparency import cache, models
 
         cache.stamp.connect(JournalEntry)
+        cache.snapshots.connect(models.Snapshot)  # the pages cached for anonymous visitors (cache.py)
         cache.publish_files()

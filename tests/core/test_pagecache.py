@@ -1,6 +1,10 @@
+import datetime
+
 import pytest
 from django.db import connection
+from django.http import HttpResponse
 from django.test.utils import CaptureQueriesContext
+from freezegun import freeze_time
 
 from incubateur.core import pagecache
 from incubateur.registry import cache as registry_cache
@@ -90,3 +94,46 @@ def test_a_page_with_a_csp_nonce_is_never_stored(client, settings):
     assert "'nonce-" in first["Content-Security-Policy"]
     second = client.__class__().get("/_test/nonce")
     assert second.content != first.content
+
+
+def _middleware(until):
+    """The middleware in front of a view whose response holds until `until`, and how many times the view ran."""
+    calls = []
+
+    def view(request):
+        calls.append(request)
+        return pagecache.valid_until(HttpResponse(f"rendu n°{len(calls)}"), until)
+
+    return pagecache.PublicPageCacheMiddleware(view), calls
+
+
+def test_an_entry_is_served_only_before_the_instant_its_view_gave(rf):
+    start = datetime.datetime(2026, 12, 7, 9, 0, tzinfo=datetime.UTC)
+    until = start + datetime.timedelta(minutes=10)
+    middleware, calls = _middleware(until)
+    with freeze_time(start):
+        assert middleware(rf.get("/")).content == b"rendu n\xc2\xb01"
+    with freeze_time(until - datetime.timedelta(microseconds=1)):
+        assert middleware(rf.get("/")).content == b"rendu n\xc2\xb01"  # a hit
+    with freeze_time(until):
+        assert middleware(rf.get("/")).content == b"rendu n\xc2\xb02"  # its end: rendered again
+    assert len(calls) == 2
+
+
+def test_an_entry_already_past_its_end_is_not_stored(rf):
+    start = datetime.datetime(2026, 12, 7, 9, 0, tzinfo=datetime.UTC)
+    middleware, calls = _middleware(start)  # the view read the data before an instant that has come by now
+    with freeze_time(start):
+        middleware(rf.get("/"))
+        middleware(rf.get("/"))
+    assert len(calls) == 2
+
+
+def test_an_entry_without_an_end_keeps_the_cache_s_own_limit(rf):
+    start = datetime.datetime(2026, 12, 7, 9, 0, tzinfo=datetime.UTC)
+    middleware, calls = _middleware(None)
+    with freeze_time(start):
+        middleware(rf.get("/"))
+    with freeze_time(start + datetime.timedelta(minutes=59)):
+        middleware(rf.get("/"))
+    assert len(calls) == 1

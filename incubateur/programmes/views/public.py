@@ -6,8 +6,9 @@ the others); applications through `Application.objects.for_user(user)`, narrowed
 the Incubator who opens an application they are not applying for is sent to its staff page
 (`programmes:staff_application`); the draft's endpoints (autosave, submit) answer them 404.
 
-These pages are not in the public page cache (`@public_page`): what they show changes at the minute a call opens or
-closes, and the services write applications with `.update()`, which no stamp signal would see.
+/programmes/ is in the public page cache (`@public_page`) under the programmes' stamp (every write to a programme or
+a call), until the next minute a call opens or closes (`programmes.cache.next_change`). The other pages are not: they
+show applications, which the services write with `.update()`, which no stamp signal would see.
 """
 
 from urllib.parse import urlencode
@@ -22,9 +23,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from incubateur.core.pagecache import public_page, valid_until
 from incubateur.core.roles import is_staff
 from incubateur.core.text import datetime_fr, de
-from incubateur.programmes import perms, rules, services
+from incubateur.programmes import cache, perms, rules, services
 from incubateur.programmes.forms.public import ApplicationForm, NameApplyForm, ProductApplyForm
 from incubateur.programmes.models import GRANTED, ApplicantType, Application, ApplicationStatus
 from incubateur.programmes.selectors import public as selectors
@@ -47,10 +49,15 @@ def _now_hm() -> str:
 # --- Public: programmes, calls, results ----------------------------------------------------------------------------
 
 
+@public_page(cache.stamp)
 @login_not_required
 @require_safe
 def index(request):
-    return render(request, "programmes/index.html", {"index": selectors.programmes_index()})
+    now = timezone.now()
+    response = render(request, "programmes/index.html", {"index": selectors.programmes_index(now)})
+    if not request.user.is_authenticated:  # never stored for a logged-in visitor: no need to read it
+        valid_until(response, cache.next_change(now))
+    return response
 
 
 @login_not_required

@@ -9,9 +9,11 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from incubateur.transparency import commitments
+from incubateur.core.pagecache import public_page
+from incubateur.transparency import cache, commitments
 
 
+@public_page(*cache.STATISTICS_STAMPS)
 @login_not_required
 @require_safe
 def commitments_page(request):

@@ -9,6 +9,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.views.decorators.http import require_safe
 
 from incubateur.core import published
+from incubateur.core.pagecache import public_page
 from incubateur.transparency import cache as journal_cache
 from incubateur.transparency import commitments
 from incubateur.transparency import journal as public_journal
@@ -24,6 +25,7 @@ def _offers_by_month() -> dict | None:
     return snapshot.payload["tables"][0] if snapshot else None
 
 
+@public_page(*journal_cache.JOURNAL_PAGE_STAMPS)
 @login_not_required
 @require_safe
 def journal(request):

@@ -11,8 +11,9 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from incubateur.core.pagecache import public_page
 from incubateur.core.text import number_fr
-from incubateur.transparency import statistics
+from incubateur.transparency import cache, statistics
 from incubateur.transparency.charts import chart
 from incubateur.transparency.suppression import is_hidden, label
 
@@ -47,6 +48,7 @@ def _table(payload: dict) -> list[dict]:
     return rows
 
 
+@public_page(*cache.STATISTICS_STAMPS)
 @login_not_required
 @require_safe
 def index(request):
@@ -63,6 +65,7 @@ def index(request):
     )
 
 
+@public_page(*cache.STATISTICS_STAMPS)
 @login_not_required
 @require_safe
 def indicator(request, key: str):
