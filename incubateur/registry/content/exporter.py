@@ -10,7 +10,7 @@ incubator validated them). A member or a product pending or refused is never wri
 
 The front matter of each kind is built by one function (`member_file`, `product_file`…) from a row's values: the
 export gives it the database's, the import's merge (`merge`) a record's, so that both compare in one form
-(`current_files()`: what the export would write, without writing it).
+(`db_files()`: what the export would write, without writing it, one file at a time).
 
 The output passes beta.gouv.fr's own checks (`ci/authors.mjs`, `ci/startups.mjs`): a member's domaine is one
 of the list, a mission ends after it starts, its products exist and are listed once; a product's phases are
@@ -191,11 +191,6 @@ def _export(w: _Writer) -> None:
         w.write(kind, ident, front, body)
 
 
-def current_files() -> dict[tuple[str, str], tuple[dict, str]]:
-    """What the export would write now, without writing it: (kind, identifier) → (front matter, body)."""
-    return {(kind, ident): (front, body) for kind, ident, front, body in db_files() if not identifier_problem(ident)}
-
-
 # --- One file's front matter and body, from a row's values (the database's or a record's the importer read) -----
 
 
@@ -299,7 +294,9 @@ def team_file(fields: dict, incubator: str | None) -> tuple[dict, str]:
 
 def db_files() -> Iterator[tuple[str, str, dict, str]]:
     """(kind, identifier, front matter, body) of every row the export writes: everything but the members and
-    products the platform has not validated (pending or refused: they are nowhere else either)."""
+    products the platform has not validated (pending or refused: they are nowhere else either). A generator, the
+    members and products fetched in chunks: the caller holds one file at a time, not the whole registry. (A row
+    whose identifier cannot be a file name is yielded too: the caller checks, `identifier_problem`.)"""
     for row in Organisation.objects.order_by("ghid").values("ghid", *ORGANISATION_FIELDS):
         yield ("organisations", row["ghid"], *organisation_file(row))
     for row in Incubator.objects.order_by("ghid").values("ghid", "owner__ghid", *INCUBATOR_FIELDS):
@@ -332,7 +329,7 @@ def _db_products() -> Iterator[tuple[str, str, dict, str]]:
         "product_id", "name", "date", "comment"
     ):
         events[product_id].append(event)
-    for p in Product.objects.filter(review_state=ReviewState.VALIDATED).order_by("ghid").values():
+    for p in Product.objects.filter(review_state=ReviewState.VALIDATED).order_by("ghid").values().iterator(500):
         pk = p["id"]
         front, body = product_file(
             p,
@@ -362,7 +359,7 @@ def _db_members() -> Iterator[tuple[str, str, dict, str]]:
         "pk", "member_id", "start", "end", "status", "employer"
     ):
         missions[member_id].append((tuple(values), products.get(pk, [])))
-    for m in Member.objects.filter(review_state=ReviewState.VALIDATED).order_by("username").values():
+    for m in Member.objects.filter(review_state=ReviewState.VALIDATED).order_by("username").values().iterator(500):
         pk = m["id"]
         front, body = member_file(m, missions=missions.get(pk, []), teams=teams.get(pk, []))
         yield "members", m["username"], front, body

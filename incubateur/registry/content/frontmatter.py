@@ -12,6 +12,7 @@ so it is meant for error messages only: the fast path never tracks lines.
 indented under their key (as espace-membre writes them), long lines never folded.
 """
 
+import datetime
 import re
 from dataclasses import dataclass, field
 
@@ -39,7 +40,19 @@ class InvalidDate(str):
     """The text of a scalar YAML reads as a date or a time but which is none (`2024-02-30`, `2024-13-01`)."""
 
 
+# A plain date, by far the most common timestamp of a front matter (every start and end): built without PyYAML's
+# regular expression and group dictionary; what it gives is the same (`datetime.date`), any other form and an
+# impossible date (`2024-02-30`) go the whole way.
+_PLAIN_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+
+
 def _timestamp(loader, node):
+    value = node.value
+    if len(value) == 10 and _PLAIN_DATE.fullmatch(value):
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            pass
     try:
         return SafeConstructor.construct_yaml_timestamp(loader, node)
     except ValueError:

@@ -37,6 +37,7 @@ from incubateur.registry.content import exporter
 from incubateur.registry.content.frontmatter import dump
 from incubateur.registry.content.kinds import BODY_KEY, KINDS
 from incubateur.registry.content.tree import Tree
+from incubateur.registry.content.writing import insert_rows
 from incubateur.registry.models import ContentBase
 
 STATE_PREFIX = "@"  # ContentBase rows that are no file of the tree (the sync's state: `sync.STATE`)
@@ -183,40 +184,50 @@ class Merge:
     bases: dict[str, tuple[str, dict]] = field(default_factory=dict)  # rel → (digest, fields): the next base
     changed_files: int = 0  # files new or changed since the previous import (by their digest)
     removed_files: int = 0  # files the previous import read that are gone
-    # rel → (pk, digest, fields) of the ContentBase rows `merge_tree` read: `save_bases` compares with them instead
-    # of reading (and decoding) every base again, in the same transaction. None: read them.
-    previous: dict[str, tuple[int, str, dict]] | None = field(default=None, repr=False)
+    # rel → (pk, whether the row holds the next base already: same digest, same fields) of the ContentBase rows
+    # `merge_tree` read: `save_bases` writes only the others, without reading (and decoding) them again.
+    previous: dict[str, tuple[int, bool]] = field(default_factory=dict, repr=False)
 
 
 def merge_tree(tree: Tree) -> Merge:
-    """Compare each file of `tree` (read without error) with its base and with the database; reads only."""
+    """Compare each file of `tree` (read without error) with its base and with the database; reads only.
+
+    Memory: what a re-import holds besides the tree is about what a first import holds. The bases are streamed
+    (one query): a base equal to what the file reads now is the same value, shared, and only the others are kept
+    decoded; the database's export view is streamed too (`exporter.db_files`), and only the rows that differ from
+    their file are kept (few: the platform's edits), not the whole registry as the export would write it."""
     result = Merge()
-    result.previous = {
-        path: (pk, dig, fields)
-        for pk, path, dig, fields in ContentBase.objects.exclude(path__startswith=STATE_PREFIX)
+    for kind in KINDS:
+        for record in tree.records[kind.name].values():
+            rel = record["rel"]
+            result.bases[rel] = (digest(tree.texts[rel]), fields_of(*record_file(kind.name, record)))
+    bases: dict[str, dict] = {}  # rel → the base's fields, for the files read now that have one
+    for pk, rel, dig, fields in (
+        ContentBase.objects.exclude(path__startswith=STATE_PREFIX)
         .order_by()
         .values_list("pk", "path", "digest", "fields")
-    }
-    bases = {path: (dig, fields) for path, (_, dig, fields) in result.previous.items()}
-    ours = exporter.current_files() if bases else {}
-    read_now = {record["rel"] for kind in KINDS for record in tree.records[kind.name].values()}
-    result.removed_files = len(bases.keys() - read_now)
+        .iterator(500)
+    ):
+        read = result.bases.get(rel)
+        if read is None:
+            result.removed_files += 1
+            result.previous[rel] = (pk, False)
+            continue
+        equal = same(fields, read[1])
+        bases[rel] = read[1] if equal else fields
+        result.previous[rel] = (pk, equal and dig == read[0])
+        if dig != read[0]:
+            result.changed_files += 1
+    result.changed_files += len(result.bases.keys() - bases.keys())
+    ours = _differing(tree, result.bases, bases) if result.previous else {}
     for kind in KINDS:
         for ident, record in tree.records[kind.name].items():
-            rel = record["rel"]
-            theirs = fields_of(*record_file(kind.name, record))
-            dig = digest(tree.texts[rel])
-            result.bases[rel] = (dig, theirs)
-            base = bases.get(rel)
-            if base is None or base[0] != dig:
-                result.changed_files += 1
             our = ours.get((kind.name, ident))
-            if base is None or our is None:
-                continue  # no base, or no row the export writes: the tree wins
-            our = fields_of(*our)
-            if same(our, theirs):
-                continue  # every field equal on both sides: nothing to merge, nothing kept, no conflict
-            base_fields = base[1]
+            if our is None:
+                continue  # no base, no row the export writes (the tree wins), or every field equal on both sides
+            rel = record["rel"]
+            theirs = result.bases[rel][1]
+            base_fields = bases[rel]
             merged, kept = {}, False
             for key in [*our, *(k for k in theirs if k not in our)]:
                 value, conflict = merge3(
@@ -234,26 +245,37 @@ def merge_tree(tree: Tree) -> Merge:
     return result
 
 
+def _differing(tree: Tree, read: dict[str, tuple[str, dict]], bases: dict) -> dict[tuple[str, str], dict]:
+    """(kind, identifier) → the database's fields (as the export writes them), for the files of `tree` that have a
+    base and a row the export writes whose fields differ from the file's (`read`: rel → (digest, fields)). The
+    export view is streamed: a row equal to its file is dropped at once. The identifiers of a tree read without
+    error are all valid file names (the export's `identifier_problem` filter holds for them)."""
+    rels = {kind.name: {ident: r["rel"] for ident, r in tree.records[kind.name].items()} for kind in KINDS}
+    out = {}
+    for kind, ident, front, body in exporter.db_files():
+        rel = rels[kind].get(ident)
+        if rel is None or rel not in bases:
+            continue
+        our = fields_of(front, body)
+        if not same(our, read[rel][1]):
+            out[(kind, ident)] = our
+    return out
+
+
 def save_bases(merge: Merge) -> None:
-    """Make ContentBase the files just read (the caller holds the import's transaction)."""
+    """Make ContentBase the files just read (the caller holds the import's transaction): rows created for new files,
+    updated where the file or what it reads as changed, deleted for files gone (`merge.previous`)."""
     existing = merge.previous
-    if existing is None:
-        existing = {
-            path: (pk, dig, fields)
-            for pk, path, dig, fields in ContentBase.objects.exclude(path__startswith=STATE_PREFIX)
-            .order_by()
-            .values_list("pk", "path", "digest", "fields")
-        }
     now = timezone.now()
     creates, updates = [], []
     for rel, (dig, fields) in merge.bases.items():
         row = existing.get(rel)
         if row is None:
-            creates.append(ContentBase(path=rel, digest=dig, fields=fields, read_at=now))
-        elif row[1] != dig or not same(row[2], fields):
+            creates.append({"path": rel, "digest": dig, "fields": fields, "read_at": now})
+        elif not row[1]:
             updates.append(ContentBase(pk=row[0], path=rel, digest=dig, fields=fields, read_at=now))
-    gone = [pk for path, (pk, _, _) in existing.items() if path not in merge.bases]
+    gone = [pk for path, (pk, _) in existing.items() if path not in merge.bases]
     for start in range(0, len(gone), 500):
         ContentBase.objects.filter(pk__in=gone[start : start + 500]).delete()
-    ContentBase.objects.bulk_create(creates, batch_size=500)
+    insert_rows(ContentBase, creates)
     ContentBase.objects.bulk_update(updates, ["digest", "fields", "read_at"], batch_size=500)

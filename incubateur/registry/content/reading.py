@@ -69,7 +69,8 @@ EVENT_NAMES = tuple(EventName.values)
 
 _DATE_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}")
 _FORBIDDEN = re.compile(r"[\x00\ud800-\udfff]")  # a NUL (PostgreSQL refuses it) or a lone surrogate (not UTF-8)
-_EMAIL_USER = EmailValidator.user_regex
+# Django's is compiled lazily (every use goes through a proxy object): the same expression, compiled once here.
+_EMAIL_USER = re.compile(EmailValidator.user_regex.pattern, EmailValidator.user_regex.flags)
 MAX_EXTRA_NODES = 100_000  # an alias bomb in `extra` is refused rather than expanded
 MAX_ITEMS = 32767  # a list's positions are stored in PositiveSmallIntegerField columns (`order`)
 
@@ -114,6 +115,7 @@ class File:
         self.data = doc.data
         self.problems = problems
         self.overflow: dict[str, str] = {}  # optional texts too long for their field, kept in `extra` instead
+        self.valid_ident = True  # False when the identifier cannot be its row's key (an error, by `read_file`)
 
     def problem(self, path: tuple, message: str, *, warning: bool = False) -> None:
         line = self.doc.line_of(*path) if path else None
@@ -486,7 +488,7 @@ def _read_product(f: File) -> dict:
 
 def _read_member(f: File) -> dict:
     d = f.data
-    if not _identifier_problem("members", f.ident):  # else refused already (read_file)
+    if f.valid_ident:  # else refused already (read_file)
         email = normalize_email(f"{f.ident}@{settings.MEMBER_EMAIL_DOMAIN}")
         if not _EMAIL_USER.match(f.ident):
             f.problem((), f"l'identifiant « {f.ident} » ne peut pas former une adresse e-mail")
@@ -563,6 +565,7 @@ def read_file(kind: Kind, name: str, text: str, problems: list[Problem]) -> tupl
         problems.append(Problem(rel, exc.message, line=exc.line))
         return None, None
     f = File(kind, rel, ident, doc, problems)
+    f.valid_ident = message is None
     try:
         record = READERS[kind.name](f)
     except RecursionError:

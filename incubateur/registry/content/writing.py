@@ -159,7 +159,7 @@ def _chunks(items: list, size: int = 500):
         yield items[i : i + size]
 
 
-def _insert(model, rows: list[dict]) -> None:
+def insert_rows(model, rows: list[dict]) -> None:
     """INSERT rows (dicts of attnames → values, all with the same keys; other fields get their default) with
     `executemany`.
 
@@ -262,7 +262,7 @@ class _Writer:
                 done.updated.add(ident)
                 changed_fields |= diff
         if creates:
-            _insert(model, creates)
+            insert_rows(model, creates)
             created = {row[key] for row in creates}
             for ident, pk in model.objects.order_by().values_list(key, "pk"):
                 if ident in created:
@@ -328,7 +328,7 @@ class _Writer:
             model.objects.bulk_update(objs, list(values), batch_size=200)
         if creates:
             names = keys + values
-            _insert(model, [dict(zip(names, row, strict=True)) for row in creates])
+            insert_rows(model, [dict(zip(names, row, strict=True)) for row in creates])
         self.wrote |= bool(creates or updates or deletes)
         return changed
 
@@ -480,7 +480,7 @@ def _write_accounts(w: _Writer, plan: dict[str, int | None], new_users: list, re
     """Create the planned accounts (their pks go into `plan`) and give a username to those found by e-mail."""
     User = get_user_model()
     if new_users:
-        _insert(User, new_users)
+        insert_rows(User, new_users)
         for username, pk in User.objects.order_by().exclude(username=None).values_list("username", "pk"):
             if plan.get(username, 0) is None:
                 plan[username] = pk
