@@ -429,6 +429,44 @@ def test_a_worker_killed_in_the_middle_of_a_delivery_is_replaced_and_the_mail_is
         smtp.stop()
 
 
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's write lock (PostgreSQL: the test below)")
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_outlives_a_database_locked_longer_than_its_busy_timeout(shared_database, tmp_path):
+    """Another process holds SQLite's write lock longer than the worker's busy timeout (a long command, say): the
+    worker's claiming transaction cannot begin. The worker says so, pauses and starts its loop again; once the lock
+    is released the queued mail goes out, once, from the same process."""
+    (tmp_path / "faults_worker_settings.py").write_text(WORKER_SETTINGS.format(claim_timeout=60, interval=0.2))
+    smtp = SMTPServer().start()
+    env = _environment(
+        shared_database.url,
+        "faults_worker_settings",
+        pythonpath=[str(tmp_path)],
+        FAULTS_SMTP_PORT=smtp.port,
+        SQLITE_BUSY_TIMEOUT="0.2",
+    )
+    with transaction.atomic():
+        notifications.notify(kind="test", subject="Objet", body="Corps", emails=[PIERRE])
+    shared_database.publish()
+    locker = sqlite3.connect(shared_database.path, isolation_level=None)
+    locker.execute("BEGIN IMMEDIATE")  # the write lock, held by another process's connection
+    worker = Worker("worker-locked", env, tmp_path)
+    try:
+        assert _wait_until(lambda: "Database unavailable" in worker.output(), timeout=30), worker.output()
+        assert smtp.messages == []
+        locker.execute("COMMIT")
+        assert _wait_until(lambda: smtp.messages, timeout=30), worker.output()
+        time.sleep(1)
+        assert worker.process.poll() is None, worker.output()  # the same worker, still running
+        [message] = smtp.messages
+        assert message["To"] == PIERRE
+    finally:
+        if locker.in_transaction:
+            locker.execute("ROLLBACK")
+        locker.close()
+        worker.stop()
+        smtp.stop()
+
+
 # --- PostgreSQL restarted while clients are writing ------------------------------------------------------
 
 PG_CTL, PG_DATA = os.environ.get("TEST_PG_CTL"), os.environ.get("TEST_PG_DATA")
