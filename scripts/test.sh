@@ -44,18 +44,19 @@ stage_lint() {
 
 # Each stage runs its tests in TEST_WORKERS processes side by side (pytest-xdist; default: one per core), each file in
 # one process (its module fixtures built once); each process has its own test database. The tests marked `serial`
-# (they restart the PostgreSQL cluster the others use) run after, in one process.
+# (they restart the PostgreSQL cluster the others use) run first, alone, in one process.
 TEST_WORKERS="${TEST_WORKERS:-$(nproc)}"
 
 run_suite() {
   local selection="$1"; shift
-  local parallel=0 serial=0
-  $PY -m pytest -m "$selection and not serial" -n "$TEST_WORKERS" --dist loadfile "$@" || parallel=$?
-  [ "$parallel" = 0 ] || [ "$parallel" = 5 ] || return "$parallel"
+  local serial=0 parallel=0
+  # The serial ones first: the stage's last summary is then the one of most of its tests (never "N deselected").
   $PY -m pytest -m "$selection and serial" "$@" || serial=$?
+  [ "$serial" = 0 ] || [ "$serial" = 5 ] || return "$serial"
+  $PY -m pytest -m "$selection and not serial" -n "$TEST_WORKERS" --dist loadfile "$@" || parallel=$?
   # pytest's 5 is "no test selected": fine for one half (a single file asked for), not for both.
   if [ "$parallel" = 5 ] && [ "$serial" = 5 ]; then return 5; fi
-  [ "$serial" = 0 ] || [ "$serial" = 5 ] || return "$serial"
+  [ "$parallel" = 0 ] || [ "$parallel" = 5 ] || return "$parallel"
 }
 
 stage_sqlite() {

@@ -14,7 +14,7 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers",
         "serial: stops or restarts a server that other tests use (the PostgreSQL cluster): `make test` runs these "
-        "after the others, in one process",
+        "before the others, alone",
     )
     config.addinivalue_line(
         "markers",
