@@ -4,6 +4,7 @@ import types
 
 import pytest
 
+from incubateur.core import pagecache
 from tests import utils
 from tests.organisation.helpers import load_organisation
 from tests.utils import SAMPLE, SAMPLE_MISSING, SHARED_SAMPLE, SMTPServer, free_port
@@ -95,6 +96,19 @@ def organisation() -> None:
     """The tests' fictional organisation (tests/fixtures/organisation.yaml) and the default routing table, loaded
     as `make run` loads the real ones."""
     load_organisation(routing=True)
+
+
+# --- The public page cache ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def public_page_cache(settings) -> None:
+    """The public page cache on (the tests run with it off: query counts measure the views), its process-local
+    copies emptied before and after (they outlive each test's rolled-back database)."""
+    settings.PUBLIC_PAGE_CACHE = True
+    pagecache._local.entries.clear()
+    yield
+    pagecache._local.entries.clear()
 
 
 # --- No outbound network: only loopback ----------------------------------------------------------

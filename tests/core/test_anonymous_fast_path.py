@@ -12,20 +12,13 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from incubateur.accounts.api_auth import api_token_issue, api_token_revoke_secret
-from incubateur.core import pagecache
 from incubateur.organisation.api import IncubatorOrganisationOut
 from incubateur.organisation.models import Pole, Position
 from incubateur.registry.api.schemas import StartupList
 from tests.factories import UserFactory
 from tests.registry.factories import ProductFactory
 
-
-@pytest.fixture(autouse=True)
-def page_cache_on(settings):
-    settings.PUBLIC_PAGE_CACHE = True
-    pagecache._local.entries.clear()  # the process-local copies outlive each test's rolled-back database
-    yield
-    pagecache._local.entries.clear()
+pytestmark = pytest.mark.usefixtures("public_page_cache")
 
 
 def _get(client, url, **headers):

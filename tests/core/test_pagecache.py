@@ -11,13 +11,7 @@ from incubateur.registry import cache as registry_cache
 from tests.factories import UserFactory
 from tests.registry.factories import ProductFactory
 
-
-@pytest.fixture(autouse=True)
-def page_cache_on(settings):
-    settings.PUBLIC_PAGE_CACHE = True
-    pagecache._local.entries.clear()  # the process-local copies outlive each test's rolled-back database
-    yield
-    pagecache._local.entries.clear()
+pytestmark = pytest.mark.usefixtures("public_page_cache")
 
 
 def queries(client, url) -> tuple[int, object]:

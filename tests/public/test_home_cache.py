@@ -10,7 +10,6 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from freezegun import freeze_time
 
-from incubateur.core import pagecache
 from incubateur.programmes import cache as programmes_cache
 from incubateur.programmes.models import Programme
 from incubateur.registry.models import Product
@@ -23,12 +22,7 @@ T0 = datetime.datetime(2026, 12, 7, 9, 0, tzinfo=datetime.UTC)
 MINUTE = datetime.timedelta(minutes=1)
 
 
-@pytest.fixture(autouse=True)
-def page_cache_on(settings):
-    settings.PUBLIC_PAGE_CACHE = True
-    pagecache._local.entries.clear()  # the process-local copies outlive each test's rolled-back database
-    yield
-    pagecache._local.entries.clear()
+pytestmark = pytest.mark.usefixtures("public_page_cache")
 
 
 def visit(client, url="/") -> tuple[int, str]:

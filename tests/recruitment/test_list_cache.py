@@ -9,7 +9,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from freezegun import freeze_time
 
-from incubateur.core import pagecache
 from incubateur.recruitment import services
 from tests.factories import UserFactory
 from tests.recruitment.helpers import make_post, product_team
@@ -17,12 +16,7 @@ from tests.recruitment.helpers import make_post, product_team
 START = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)  # a Monday, 10:00 in Paris
 
 
-@pytest.fixture(autouse=True)
-def page_cache_on(settings):
-    settings.PUBLIC_PAGE_CACHE = True
-    pagecache._local.entries.clear()  # the process-local copies outlive each test's rolled-back database
-    yield
-    pagecache._local.entries.clear()
+pytestmark = pytest.mark.usefixtures("public_page_cache")
 
 
 def visit(client, url="/recrutement/") -> tuple[int, str]:

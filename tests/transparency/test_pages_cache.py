@@ -9,7 +9,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from freezegun import freeze_time
 
-from incubateur.core import pagecache
 from incubateur.organisation.models import Pole
 from incubateur.transparency import commitments, statistics
 from incubateur.transparency.models import Snapshot
@@ -19,12 +18,7 @@ from tests.transparency.journal_helpers import row
 NOW = datetime.datetime(2026, 6, 15, 12, 0, tzinfo=datetime.UTC)
 
 
-@pytest.fixture(autouse=True)
-def page_cache_on(settings):
-    settings.PUBLIC_PAGE_CACHE = True
-    pagecache._local.entries.clear()  # the process-local copies outlive each test's rolled-back database
-    yield
-    pagecache._local.entries.clear()
+pytestmark = pytest.mark.usefixtures("public_page_cache")
 
 
 def visit(client, url) -> tuple[int, str]:
